@@ -1,0 +1,60 @@
+# Tapedeck: `make run` starts everything, `make test` runs the whole suite.
+# Both install what is missing (uv, the virtualenv, generated gRPC code) themselves.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+# Use the machine's Python; never download one.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+PY := $(VENV)/bin/python
+PROTOS := $(shell find protos/tapedeck -name '*.proto')
+MEMBERS := pyproject.toml uv.lock $(wildcard */pyproject.toml services/*/pyproject.toml)
+PYTEST_ARGS ?=
+
+.PHONY: run test lint typecheck unit gen sync clean bench-auth bench-library
+
+run: gen
+	$(PY) -m launcher
+
+test: gen lint typecheck
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+typecheck: gen
+	$(VENV)/bin/mypy
+
+gen: protos/gen/.stamp
+
+sync: $(VENV)/.synced
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) $(MEMBERS)
+	@mkdir -p protos/gen
+	$(UV) sync --all-packages --locked
+	@touch $@
+
+# Stubs are built from protos/ every time a .proto changes; they are never committed.
+protos/gen/.stamp: $(PROTOS) $(VENV)/.synced
+	rm -rf protos/gen/tapedeck
+	$(PY) -m grpc_tools.protoc -Iprotos --python_out=protos/gen --pyi_out=protos/gen \
+		--grpc_python_out=protos/gen $(PROTOS)
+	@touch $@
+
+bench-auth: gen
+	$(PY) bench/auth_overhead.py
+
+bench-library: gen
+	$(PY) bench/library_save.py
+
+clean:
+	rm -rf $(VENV) .tools protos/gen .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,38 @@
+"""The gateway application: routes, error mapping, middleware, backends per event loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from gateway import errors
+from gateway.backends import open_backends
+from gateway.middleware import BodyLimit, Metrics
+from gateway.routes import auth, health
+from gateway.settings import GatewaySettings
+
+
+def create_app(settings: GatewaySettings, internal_token: str) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.backends = open_backends(settings, internal_token)
+        try:
+            yield
+        finally:
+            await app.state.backends.close()
+
+    app = FastAPI(
+        title="Tapedeck",
+        version="0.1.0",
+        description="Keep your Spotify library safe and portable (see API.md).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    for module in (health, auth):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Metrics)
+    return app

@@ -1,0 +1,40 @@
+"""The gRPC services behind the gateway: channels and stubs, built once on the event loop
+that serves requests (grpc.aio objects belong to one loop)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health_pb2_grpc
+from tapedeck.auth.v1 import auth_pb2_grpc
+from tapedeck.library.v1 import library_pb2_grpc
+
+from gateway.settings import GatewaySettings
+from kit.channels import open_aio_channel
+from kit.settings import SERVICES
+
+
+@dataclass
+class Backends:
+    auth: auth_pb2_grpc.AuthServiceStub
+    library: library_pb2_grpc.LibraryServiceStub
+    health: dict[str, health_pb2_grpc.HealthStub]
+    channels: list[grpc.aio.Channel]
+
+    async def close(self) -> None:
+        for channel in self.channels:
+            await channel.close()
+
+
+def open_backends(settings: GatewaySettings, token: str) -> Backends:
+    channels = {
+        name: open_aio_channel(settings.addr(name), token, settings.rpc_timeout_s)
+        for name in SERVICES
+    }
+    return Backends(
+        auth=auth_pb2_grpc.AuthServiceStub(channels["auth"]),
+        library=library_pb2_grpc.LibraryServiceStub(channels["library"]),
+        health={name: health_pb2_grpc.HealthStub(ch) for name, ch in channels.items()},
+        channels=list(channels.values()),
+    )

@@ -1,0 +1,102 @@
+"""The one table from errors to HTTP statuses and API.md's error body."""
+
+from __future__ import annotations
+
+import logging
+
+import grpc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from kit import errors
+from kit.status import error_from_rpc
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_UNAVAILABLE_S = 5
+
+_STATUS: list[tuple[type[errors.TapedeckError], int]] = [
+    (errors.Unauthenticated, 401),
+    (errors.PermissionDenied, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.FailedPrecondition, 409),
+    (errors.RateLimited, 429),
+    (errors.Unavailable, 503),
+    (errors.InvalidArgument, 400),
+]
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "invalid_token",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "invalid_request",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"status": status, "code": code, "message": message}},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def response_for(error: errors.TapedeckError) -> JSONResponse:
+    """API.md's body for a typed error; its `code` is already API.md's snake_case code."""
+    status = next((status for cls, status in _STATUS if isinstance(error, cls)), 500)
+    if status == 500:
+        log.error("unmapped error", extra={"error_type": type(error).__name__})
+        return error_response(500, "internal", "internal error")
+    if isinstance(error, errors.RateLimited):
+        return error_response(
+            status, error.code, error.message, {"Retry-After": str(error.retry_after_s)}
+        )
+    if isinstance(error, errors.Unavailable):
+        # The backend's own words may name hosts; say only what the client can act on.
+        return error_response(
+            status,
+            "service_unavailable",
+            "a backend service is unavailable; try again shortly",
+            {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)},
+        )
+    return error_response(status, error.code, error.message)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(errors.TapedeckError)
+    async def _typed(_request: Request, exc: errors.TapedeckError) -> JSONResponse:
+        return response_for(exc)
+
+    @app.exception_handler(grpc.RpcError)
+    async def _rpc(_request: Request, exc: grpc.RpcError) -> JSONResponse:
+        return response_for(error_from_rpc(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path"))
+        message = (
+            f"{field}: {first.get('msg', 'invalid')}" if field else first.get("msg", "invalid")
+        )
+        return error_response(422, "invalid_request", message)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return error_response(500, "internal", "internal error")

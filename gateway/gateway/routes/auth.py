@@ -1,0 +1,57 @@
+"""Login with Spotify, logout, and who the caller is (API.md "Auth")."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from tapedeck.auth.v1 import auth_pb2
+
+from gateway.deps import BackendsDep, BearerToken, CurrentUser
+
+router = APIRouter(tags=["auth"])
+
+ShortText = Annotated[str, Query(max_length=2048)]
+
+
+@router.get("/auth/login", status_code=302, response_class=RedirectResponse)
+async def login(backends: BackendsDep, return_to: ShortText = "/") -> RedirectResponse:
+    answer = await backends.auth.StartLogin(auth_pb2.StartLoginRequest(return_to=return_to))
+    return RedirectResponse(answer.authorize_url, status_code=302)
+
+
+@router.get("/auth/callback", response_model=None)
+async def callback(
+    request: Request,
+    backends: BackendsDep,
+    code: ShortText = "",
+    state: ShortText = "",
+    error: ShortText = "",
+) -> Response:
+    answer = await backends.auth.CompleteLogin(
+        auth_pb2.CompleteLoginRequest(code=code, state=state, error=error)
+    )
+    if "application/json" in request.headers.get("accept", ""):
+        # The user object is spliced in as stored, byte for byte.
+        head = json.dumps(
+            {"token": answer.token, "token_type": "Bearer", "expires_in": answer.expires_in}
+        )
+        body = f'{head[:-1]}, "user": {answer.user_json}}}'
+        return Response(body, media_type="application/json")
+    public_url: str = request.app.state.settings.public_url.rstrip("/")
+    return RedirectResponse(f"{public_url}{answer.return_to}#token={answer.token}", status_code=302)
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(token: BearerToken, backends: BackendsDep) -> Response:
+    await backends.auth.Logout(auth_pb2.LogoutRequest(token=token))
+    return Response(status_code=204)
+
+
+@router.get("/api/v1/me")
+async def me(user: CurrentUser, backends: BackendsDep) -> Response:
+    answer = await backends.auth.GetUser(auth_pb2.GetUserRequest(user_id=user.id))
+    # The stored Spotify object, byte for byte.
+    return Response(answer.user_json, media_type="application/json")

@@ -1,0 +1,15 @@
+"""The gateway's settings (DESIGN.md "Configuration")."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kit.settings import TapedeckSettings
+
+
+class GatewaySettings(TapedeckSettings):
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+    public_url: str = "http://127.0.0.1:8000"
+    # Request bodies larger than this get 413.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

@@ -1,0 +1,131 @@
+"""Channels to other Tapedeck services: built once per process from settings, carrying the
+internal credential and a default deadline, spreading load over every address a name has."""
+
+from __future__ import annotations
+
+import json
+from collections import namedtuple
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+
+from kit.interceptors import INTERNAL_TOKEN_KEY
+
+# round_robin: HTTP/2 would otherwise pin all calls to one replica. Retries only cover calls
+# that never reached a server (UNAVAILABLE), so they cannot run anything twice.
+SERVICE_CONFIG = json.dumps(
+    {
+        "loadBalancingConfig": [{"round_robin": {}}],
+        "methodConfig": [
+            {
+                "name": [{}],
+                "retryPolicy": {
+                    "maxAttempts": 3,
+                    "initialBackoff": "0.05s",
+                    "maxBackoff": "0.5s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": ["UNAVAILABLE"],
+                },
+            }
+        ],
+    }
+)
+
+CHANNEL_OPTIONS = [
+    ("grpc.service_config", SERVICE_CONFIG),
+    ("grpc.enable_retries", 1),
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),
+    # A restarted service is found again within about a second, not gRPC's default 2 minutes.
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.min_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1000),
+]
+
+
+def target(address: str) -> str:
+    """`host:port` becomes a dns:/// target so every address of a headless Service is used."""
+    if ":///" in address or address.startswith(("ipv4:", "ipv6:", "unix:")):
+        return address
+    return f"dns:///{address}"
+
+
+def _metadata(existing: Any, token: str) -> list[tuple[str, str]]:
+    return [*(existing or ()), (INTERNAL_TOKEN_KEY, token)]
+
+
+class _Details(
+    namedtuple(
+        "_Details",
+        ("method", "timeout", "metadata", "credentials", "wait_for_ready", "compression"),
+    ),
+    grpc.ClientCallDetails,  # type: ignore[misc]
+):
+    pass
+
+
+class _Credential(
+    grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
+    grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
+):
+    def __init__(self, token: str, timeout: float) -> None:
+        self._token = token
+        self._timeout = timeout
+
+    def _details(self, d: Any) -> _Details:
+        return _Details(
+            d.method,
+            d.timeout if d.timeout is not None else self._timeout,
+            _metadata(d.metadata, self._token),
+            d.credentials,
+            getattr(d, "wait_for_ready", None),
+            getattr(d, "compression", None),
+        )
+
+    def intercept_unary_unary(self, continuation: Callable[..., Any], d: Any, request: Any) -> Any:
+        return continuation(self._details(d), request)
+
+    def intercept_unary_stream(self, continuation: Callable[..., Any], d: Any, request: Any) -> Any:
+        return continuation(self._details(d), request)
+
+
+def open_channel(address: str, token: str, timeout: float) -> grpc.Channel:
+    """A blocking channel (for services, which use threads)."""
+    channel = grpc.insecure_channel(target(address), options=CHANNEL_OPTIONS)
+    return grpc.intercept_channel(channel, _Credential(token, timeout))
+
+
+class _AioCredential(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
+    def __init__(self, token: str, timeout: float) -> None:
+        self._token = token
+        self._timeout = timeout
+
+    def _details(self, d: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        return grpc.aio.ClientCallDetails(
+            method=d.method,
+            timeout=d.timeout if d.timeout is not None else self._timeout,
+            metadata=grpc.aio.Metadata(*_metadata(d.metadata, self._token)),
+            credentials=d.credentials,
+            wait_for_ready=d.wait_for_ready,
+        )
+
+    async def intercept_unary_unary(
+        self, continuation: Callable[..., Any], d: grpc.aio.ClientCallDetails, request: Any
+    ) -> Any:
+        return await continuation(self._details(d), request)
+
+    async def intercept_unary_stream(
+        self, continuation: Callable[..., Any], d: grpc.aio.ClientCallDetails, request: Any
+    ) -> Any:
+        return await continuation(self._details(d), request)
+
+
+def open_aio_channel(address: str, token: str, timeout: float) -> grpc.aio.Channel:
+    """An asyncio channel (for the gateway). Belongs to the event loop it is made on."""
+    return grpc.aio.insecure_channel(
+        target(address),
+        options=CHANNEL_OPTIONS,
+        interceptors=[_AioCredential(token, timeout)],
+    )

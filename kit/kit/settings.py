@@ -1,0 +1,103 @@
+"""Settings shared by every Tapedeck process: one typed object per process, built in __main__."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("auth", "library", "playlist", "track", "album", "artist", "download")
+
+DEFAULT_PORTS = {
+    "auth": 50051,
+    "library": 50052,
+    "playlist": 50053,
+    "track": 50054,
+    "album": 50055,
+    "artist": 50056,
+    "download": 50057,
+}
+
+
+class TapedeckSettings(BaseSettings):
+    """The variables every process may read (DESIGN.md, "Configuration")."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TAPEDECK_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    data_dir: Path = Path("./var")
+    log_level: str = "INFO"
+    # The credential services demand on every internal gRPC call; generated into the data
+    # dir when unset.
+    internal_token: SecretStr | None = None
+
+    auth_addr: str = f"127.0.0.1:{DEFAULT_PORTS['auth']}"
+    library_addr: str = f"127.0.0.1:{DEFAULT_PORTS['library']}"
+    playlist_addr: str = f"127.0.0.1:{DEFAULT_PORTS['playlist']}"
+    track_addr: str = f"127.0.0.1:{DEFAULT_PORTS['track']}"
+    album_addr: str = f"127.0.0.1:{DEFAULT_PORTS['album']}"
+    artist_addr: str = f"127.0.0.1:{DEFAULT_PORTS['artist']}"
+    download_addr: str = f"127.0.0.1:{DEFAULT_PORTS['download']}"
+
+    # Seconds a stopping server lets running calls finish.
+    grace_s: float = 5.0
+    # Deadline of an internal call that does not set its own.
+    rpc_timeout_s: float = 10.0
+
+    def addr(self, service: str) -> str:
+        value: str = getattr(self, f"{service}_addr")
+        return value
+
+
+class SpotifySettings(BaseSettings):
+    """Where Spotify is, and this installation's Spotify app."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TAPEDECK_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    spotify_client_id: str | None = None
+    spotify_client_secret: SecretStr | None = None
+    spotify_api_url: str = "https://api.spotify.com/v1"
+    spotify_accounts_url: str = "https://accounts.spotify.com"
+    # Seconds one Spotify HTTP request may take.
+    spotify_timeout_s: float = 20.0
+
+
+class DatabaseSettings(BaseSettings):
+    """A service's own database: TAPEDECK_<SERVICE>_DATABASE_URL, else SQLite in the data dir."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TAPEDECK_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    auth_database_url: str | None = None
+    library_database_url: str | None = None
+    playlist_database_url: str | None = None
+    track_database_url: str | None = None
+    album_database_url: str | None = None
+    artist_database_url: str | None = None
+    download_database_url: str | None = None
+
+    def url_for(self, service: str, data_dir: Path) -> str:
+        url: str | None = getattr(self, f"{service}_database_url")
+        return url or f"sqlite:///{(data_dir / f'{service}.db').resolve()}"
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S]) -> S:
+    """Build settings from the environment; a bad value ends start-up with one clear line."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        prefix = cls.model_config.get("env_prefix", "")
+        first = exc.errors()[0]
+        name = f"{prefix}{'_'.join(str(p) for p in first['loc'])}".upper()
+        raise SystemExit(
+            f"tapedeck: invalid {name}: {first['msg']} (got {first.get('input')!r})"
+        ) from None

@@ -1,0 +1,111 @@
+"""Spotify's accounts service (authorize, code exchange, refresh) through spotipy's OAuth.
+
+Blocking: callers run it on their own threads."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import spotipy
+from spotipy.cache_handler import MemoryCacheHandler
+from spotipy.oauth2 import SpotifyOAuth, SpotifyOauthError
+
+from kit import errors
+
+SCOPES = (
+    "playlist-read-private playlist-read-collaborative user-library-read "
+    "user-follow-read user-read-private"
+)
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    access_token: str
+    # None when Spotify did not rotate it: keep the one you have.
+    refresh_token: str | None
+    expires_at: float
+
+
+class SpotifyAccounts:
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        accounts_url: str,
+        api_url: str,
+        timeout_s: float,
+    ) -> None:
+        self._api_url = api_url.rstrip("/") + "/"
+        self._timeout = timeout_s
+        self._session = requests.Session()
+        self._oauth = SpotifyOAuth(
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_uri=redirect_uri,
+            scope=SCOPES,
+            cache_handler=MemoryCacheHandler(),
+            open_browser=False,
+            requests_session=self._session,
+            requests_timeout=timeout_s,
+        )
+        base = accounts_url.rstrip("/")
+        self._oauth.OAUTH_AUTHORIZE_URL = f"{base}/authorize"
+        self._oauth.OAUTH_TOKEN_URL = f"{base}/api/token"
+
+    def authorize_url(self, state: str) -> str:
+        url: str = self._oauth.get_authorize_url(state=state)
+        return url
+
+    def exchange_code(self, code: str) -> TokenSet:
+        try:
+            info = self._oauth.get_access_token(code, as_dict=True, check_cache=False)
+        except SpotifyOauthError as exc:
+            raise errors.InvalidArgument(f"Spotify refused the login: {exc.error}") from None
+        except requests.RequestException:
+            raise errors.Unavailable("Spotify's accounts service is unreachable") from None
+        return _token_set(info)
+
+    def refresh(self, refresh_token: str) -> TokenSet:
+        try:
+            info = self._oauth.refresh_access_token(refresh_token)
+        except SpotifyOauthError as exc:
+            if exc.error in ("invalid_grant", "invalid_client"):
+                raise errors.SpotifyAuthorizationLost(
+                    "Spotify no longer accepts this login; log in again"
+                ) from None
+            raise errors.Unavailable("Spotify's accounts service failed") from None
+        except requests.RequestException:
+            raise errors.Unavailable("Spotify's accounts service is unreachable") from None
+        rotated = info.get("refresh_token")
+        return _token_set({**info, "refresh_token": None if rotated == refresh_token else rotated})
+
+    def current_user(self, access_token: str) -> dict[str, Any]:
+        client = spotipy.Spotify(
+            auth=access_token,
+            requests_session=self._session,
+            requests_timeout=self._timeout,
+            retries=0,
+            status_retries=0,
+        )
+        client.prefix = self._api_url
+        try:
+            me: dict[str, Any] = client.me()
+        except spotipy.SpotifyException as exc:
+            raise errors.Unavailable(f"Spotify answered {exc.http_status} to /me") from None
+        except requests.RequestException:
+            raise errors.Unavailable("Spotify is unreachable") from None
+        return me
+
+
+def _token_set(info: dict[str, Any]) -> TokenSet:
+    expires_at = info.get("expires_at") or time.time() + int(info.get("expires_in", 3600))
+    return TokenSet(
+        access_token=info["access_token"],
+        refresh_token=info.get("refresh_token"),
+        expires_at=float(expires_at),
+    )

@@ -1,0 +1,167 @@
+"""The auth service's tables and every query on them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from kit.database import Database
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    spotify_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    # The Spotify user object, exactly as /me returned it.
+    profile_json: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    # Set when Spotify refused the refresh token; cleared by the next login.
+    authorization_lost_at: Mapped[datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), nullable=True
+    )
+
+
+class CredentialRow(Base):
+    __tablename__ = "spotify_credentials"
+
+    user_id: Mapped[str] = mapped_column(
+        sa.String(32), sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    access_token: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    refresh_token: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class LoginStateRow(Base):
+    __tablename__ = "login_states"
+
+    state: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    return_to: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+
+
+class RevokedTokenRow(Base):
+    __tablename__ = "revoked_tokens"
+
+    token_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    # After this the token is expired anyway, and the row can go.
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    spotify_id: str
+    profile_json: str
+    authorization_lost: bool
+
+
+@dataclass(frozen=True)
+class SealedCredentials:
+    access_token: bytes
+    refresh_token: bytes
+    expires_at: datetime
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every time here is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _user(row: UserRow) -> User:
+    return User(row.id, row.spotify_id, row.profile_json, row.authorization_lost_at is not None)
+
+
+class AuthStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add_login_state(self, state: str, return_to: str, now: datetime) -> None:
+        with self._db.write() as s:
+            s.add(LoginStateRow(state=state, return_to=return_to, created_at=now))
+
+    def take_login_state(self, state: str, not_before: datetime) -> str | None:
+        """The state's return_to, removing it (single use); None if unknown, used or too old."""
+        with self._db.write() as s:
+            row = s.get(LoginStateRow, state)
+            if row is None:
+                return None
+            s.delete(row)
+            s.execute(sa.delete(LoginStateRow).where(LoginStateRow.created_at < not_before))
+            return row.return_to if _aware(row.created_at) >= not_before else None
+
+    def save_login(
+        self,
+        *,
+        new_id: str,
+        spotify_id: str,
+        profile_json: str,
+        credentials: SealedCredentials,
+        now: datetime,
+    ) -> User:
+        """Creates or updates the user of this Spotify account with fresh credentials."""
+        with self._db.write() as s:
+            row = s.scalars(sa.select(UserRow).where(UserRow.spotify_id == spotify_id)).first()
+            if row is None:
+                row = UserRow(id=new_id, spotify_id=spotify_id, created_at=now)
+                s.add(row)
+            row.profile_json = profile_json
+            row.updated_at = now
+            row.authorization_lost_at = None
+            s.merge(
+                CredentialRow(
+                    user_id=row.id,
+                    access_token=credentials.access_token,
+                    refresh_token=credentials.refresh_token,
+                    expires_at=credentials.expires_at,
+                )
+            )
+            s.flush()
+            return _user(row)
+
+    def get_user(self, user_id: str) -> User | None:
+        with self._db.read() as s:
+            row = s.get(UserRow, user_id)
+            return _user(row) if row else None
+
+    def get_credentials(self, user_id: str) -> SealedCredentials | None:
+        with self._db.read() as s:
+            row = s.get(CredentialRow, user_id)
+            if row is None:
+                return None
+            return SealedCredentials(row.access_token, row.refresh_token, _aware(row.expires_at))
+
+    def update_credentials(self, user_id: str, credentials: SealedCredentials) -> None:
+        with self._db.write() as s:
+            s.merge(
+                CredentialRow(
+                    user_id=user_id,
+                    access_token=credentials.access_token,
+                    refresh_token=credentials.refresh_token,
+                    expires_at=credentials.expires_at,
+                )
+            )
+
+    def mark_authorization_lost(self, user_id: str, now: datetime) -> None:
+        with self._db.write() as s:
+            s.execute(
+                sa.update(UserRow).where(UserRow.id == user_id).values(authorization_lost_at=now)
+            )
+
+    def revoke(self, token_id: str, expires_at: datetime, now: datetime) -> None:
+        with self._db.write() as s:
+            s.merge(RevokedTokenRow(token_id=token_id, expires_at=expires_at))
+            s.execute(sa.delete(RevokedTokenRow).where(RevokedTokenRow.expires_at < now))
+
+    def is_revoked(self, token_id: str) -> bool:
+        with self._db.read() as s:
+            return s.get(RevokedTokenRow, token_id) is not None

@@ -1,0 +1,52 @@
+"""Builds the auth service's real parts from settings (used by __main__ and by tests)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from auth.cipher import TokenCipher
+from auth.jwts import JwtIssuer
+from auth.keys import encryption_key, signing_key
+from auth.logins import Logins
+from auth.servicer import AuthServicer
+from auth.settings import AuthSettings
+from auth.spotify_tokens import SpotifyTokens
+from auth.store import AuthStore, SealedCredentials
+from kit.database import Database, open_database
+from kit.spotify.accounts import SpotifyAccounts
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def build(settings: AuthSettings, db: Database | None = None) -> tuple[AuthServicer, Database]:
+    if not settings.spotify_client_id or settings.spotify_client_secret is None:
+        raise SystemExit(
+            "tapedeck: TAPEDECK_SPOTIFY_CLIENT_ID and TAPEDECK_SPOTIFY_CLIENT_SECRET are required"
+        )
+    if db is None:
+        db = open_database(settings.url_for("auth", settings.data_dir), MIGRATIONS)
+    store = AuthStore(db)
+    cipher = TokenCipher(encryption_key(settings))
+
+    def seal(access: str, refresh: str, expires_at: datetime) -> SealedCredentials:
+        return SealedCredentials(cipher.seal(access), cipher.seal(refresh), expires_at)
+
+    accounts = SpotifyAccounts(
+        client_id=settings.spotify_client_id,
+        client_secret=settings.spotify_client_secret.get_secret_value(),
+        redirect_uri=settings.redirect_uri,
+        accounts_url=settings.spotify_accounts_url,
+        api_url=settings.spotify_api_url,
+        timeout_s=settings.spotify_timeout_s,
+    )
+    tokens = SpotifyTokens(store, accounts, cipher, seal)
+    logins = Logins(
+        store=store,
+        accounts=accounts,
+        issuer=JwtIssuer(signing_key(settings), settings.public_url, settings.jwt_ttl_s),
+        tokens=tokens,
+        seal=seal,
+        state_ttl=timedelta(seconds=settings.login_state_ttl_s),
+    )
+    return AuthServicer(logins, tokens), db

@@ -1,0 +1,4 @@
+from auth.store import Base
+from kit.migrations import run_env
+
+run_env(Base.metadata)

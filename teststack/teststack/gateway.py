@@ -1,0 +1,48 @@
+"""The gateway, served by uvicorn on a thread, on a socket bound to 127.0.0.1:0."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+
+
+class RunningGateway:
+    def __init__(self, settings: GatewaySettings, internal_token: str) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        app = create_app(settings.model_copy(update={"public_url": self.url}), internal_token)
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True
+        )
+
+    def start(self) -> RunningGateway:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the gateway did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+def gateway_settings(addresses: dict[str, str], **overrides: Any) -> GatewaySettings:
+    values: dict[str, Any] = {f"{name}_addr": addr for name, addr in addresses.items()}
+    values.update(overrides)
+    return GatewaySettings(_env_file=None, **values)  # type: ignore[call-arg]
