@@ -1,1 +1,1 @@
-pytest_plugins = ["kit.testing.plugin"]
+pytest_plugins = ["kit.testing.plugin", "teststack.fixtures"]

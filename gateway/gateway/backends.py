@@ -24,7 +24,7 @@ class Backends:
 
     async def close(self) -> None:
         for channel in self.channels:
-            await channel.close()
+            await channel.close(grace=None)
 
 
 def open_backends(settings: GatewaySettings, token: str) -> Backends:

@@ -127,5 +127,5 @@ def open_aio_channel(address: str, token: str, timeout: float) -> grpc.aio.Chann
     return grpc.aio.insecure_channel(
         target(address),
         options=CHANNEL_OPTIONS,
-        interceptors=[_AioCredential(token, timeout)],
+        interceptors=[_AioCredential(token, timeout)],  # type: ignore[list-item]
     )

@@ -102,4 +102,5 @@ def _wrap(handler: grpc.RpcMethodHandler, allowed: bool) -> grpc.RpcMethodHandle
         )
     if handler.stream_unary:
         return grpc.stream_unary_rpc_method_handler(_unary(handler.stream_unary, allowed), **kwargs)
-    return grpc.stream_stream_rpc_method_handler(_stream(handler.stream_stream, allowed), **kwargs)
+    stream_stream: Any = handler.stream_stream
+    return grpc.stream_stream_rpc_method_handler(_stream(stream_stream, allowed), **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
 
 from kit import errors
@@ -53,7 +55,8 @@ def error_from_rpc(exc: grpc.RpcError) -> errors.TapedeckError:
     """The typed error a failed call stands for, so callers handle errors one way."""
     code = exc.code()  # type: ignore[attr-defined]
     message = exc.details() or code.name  # type: ignore[attr-defined]
-    trailers = dict(exc.trailing_metadata() or ())  # type: ignore[attr-defined]
+    metadata: Any = exc.trailing_metadata() or ()  # type: ignore[attr-defined]
+    trailers = {str(key): str(value) for key, value in metadata}
     api_code = trailers.get(ERROR_CODE_KEY)
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED and RETRY_AFTER_KEY in trailers:
         return errors.RateLimited(message, retry_after_s=int(trailers[RETRY_AFTER_KEY]))

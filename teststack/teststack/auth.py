@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import requests
+from tapedeck.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from auth.server import create_auth_server
 from auth.settings import AuthSettings
 from auth.wiring import build
+from kit.channels import open_channel
 from spotify_emulator import Emulator
 from teststack.running import Running
 
@@ -45,3 +50,27 @@ def start_auth(
     served = create_auth_server(servicer, address, internal_token)
     served.start()
     return Running("auth", served, [db.dispose])
+
+
+def login_user(auth_address: str, emulator: Emulator, user_id: str, internal_token: str) -> str:
+    """Logs an emulator user in through the auth service's RPCs, as the gateway would, and
+    returns their Tapedeck user id."""
+    channel = open_channel(auth_address, internal_token, timeout=10)
+    try:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        start = stub.StartLogin(auth_pb2.StartLoginRequest(return_to="/"))
+        parts = urlsplit(start.authorize_url)
+        query = parse_qs(parts.query)
+        query["emulator_user"] = [user_id]
+        approved = requests.get(
+            urlunsplit(parts._replace(query=urlencode(query, doseq=True))),
+            allow_redirects=False,
+            timeout=10,
+        )
+        callback = parse_qs(urlsplit(approved.headers["location"]).query)
+        done = stub.CompleteLogin(
+            auth_pb2.CompleteLoginRequest(code=callback["code"][0], state=callback["state"][0])
+        )
+        return str(done.user_id)
+    finally:
+        channel.close()

@@ -11,6 +11,7 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from kit.settings import SERVICES
 
 
 class RunningGateway:
@@ -42,7 +43,11 @@ class RunningGateway:
         self.sock.close()
 
 
+# Port 1 refuses connections: a service a test did not start is down, never someone else's.
+ABSENT = "127.0.0.1:1"
+
+
 def gateway_settings(addresses: dict[str, str], **overrides: Any) -> GatewaySettings:
-    values: dict[str, Any] = {f"{name}_addr": addr for name, addr in addresses.items()}
+    values: dict[str, Any] = {f"{name}_addr": addresses.get(name, ABSENT) for name in SERVICES}
     values.update(overrides)
     return GatewaySettings(_env_file=None, **values)  # type: ignore[call-arg]

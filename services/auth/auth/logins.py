@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+from auth.credentials import SealedCredentials
 from auth.jwts import Claims, JwtIssuer
-from auth.spotify_tokens import SealedLike, SpotifyTokens
+from auth.spotify_tokens import SpotifyTokens
 from kit import errors
 from kit.spotify.accounts import TokenSet
 
@@ -60,7 +61,8 @@ def safe_return_to(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//"):
         raise errors.InvalidArgument("return_to must be a path on this site")
-    return value
+    # The token travels in the fragment; a fragment of the caller's own would swallow it.
+    return parts._replace(fragment="").geturl()
 
 
 class Logins:
@@ -71,7 +73,7 @@ class Logins:
         accounts: Accounts,
         issuer: JwtIssuer,
         tokens: SpotifyTokens,
-        seal: Callable[[str, str, datetime], SealedLike],
+        seal: Callable[[str, str, datetime], SealedCredentials],
         state_ttl: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:

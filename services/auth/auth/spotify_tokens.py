@@ -10,21 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from auth.cipher import TokenCipher
+from auth.credentials import SealedCredentials
 from kit import errors
 from kit.spotify.accounts import TokenSet
 
 
 class CredentialStore(Protocol):
     def get_user(self, user_id: str) -> object | None: ...
-    def get_credentials(self, user_id: str) -> SealedLike | None: ...
-    def update_credentials(self, user_id: str, credentials: SealedLike) -> None: ...
+    def get_credentials(self, user_id: str) -> SealedCredentials | None: ...
+    def update_credentials(self, user_id: str, credentials: SealedCredentials) -> None: ...
     def mark_authorization_lost(self, user_id: str, now: datetime) -> None: ...
-
-
-class SealedLike(Protocol):
-    access_token: bytes
-    refresh_token: bytes
-    expires_at: datetime
 
 
 class Refresher(Protocol):
@@ -40,7 +35,7 @@ class SpotifyTokens:
         store: CredentialStore,
         accounts: Refresher,
         cipher: TokenCipher,
-        seal: Callable[[str, str, datetime], SealedLike],
+        seal: Callable[[str, str, datetime], SealedCredentials],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from auth.credentials import SealedCredentials
 from kit.database import Database
 
 
@@ -63,13 +64,6 @@ class User:
     spotify_id: str
     profile_json: str
     authorization_lost: bool
-
-
-@dataclass(frozen=True)
-class SealedCredentials:
-    access_token: bytes
-    refresh_token: bytes
-    expires_at: datetime
 
 
 def _aware(value: datetime) -> datetime:

@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from auth.cipher import TokenCipher
+from auth.credentials import SealedCredentials
 from auth.jwts import JwtIssuer
 from auth.keys import encryption_key, signing_key
 from auth.logins import Logins
 from auth.servicer import AuthServicer
 from auth.settings import AuthSettings
 from auth.spotify_tokens import SpotifyTokens
-from auth.store import AuthStore, SealedCredentials
+from auth.store import AuthStore
 from kit.database import Database, open_database
 from kit.spotify.accounts import SpotifyAccounts
 

@@ -1,0 +1,53 @@
+"""The processes `make run` supervises, in start order."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from launcher.settings import LauncherSettings
+
+SERVICE_MODULES = ("auth", "playlist", "track", "album", "artist", "download", "library")
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    command: tuple[str, ...]
+    priority: int
+
+
+def programs(settings: LauncherSettings, demo_secret: str) -> list[Program]:
+    python = sys.executable
+    found: list[Program] = []
+    if settings.demo:
+        found.append(
+            Program(
+                "emulator",
+                (
+                    python,
+                    "-m",
+                    "spotify_emulator",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(settings.demo_emulator_port),
+                    "--seed",
+                    str(settings.demo_seed),
+                    "--profile",
+                    "demo",
+                    "--client-id",
+                    DEMO_CLIENT_ID,
+                    "--client-secret",
+                    demo_secret,
+                ),
+                10,
+            )
+        )
+    for index, module in enumerate(SERVICE_MODULES):
+        found.append(Program(module, (python, "-m", module), 20 + index))
+    found.append(Program("gateway", (python, "-m", "gateway"), 90))
+    return found
+
+
+DEMO_CLIENT_ID = "tapedeck-demo"
