@@ -97,7 +97,7 @@ def open_channel(address: str, token: str, timeout: float) -> grpc.Channel:
     return grpc.intercept_channel(channel, _Credential(token, timeout))
 
 
-class _AioCredential(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
+class _AioCredential:
     def __init__(self, token: str, timeout: float) -> None:
         self._token = token
         self._timeout = timeout
@@ -111,11 +111,17 @@ class _AioCredential(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamC
             wait_for_ready=d.wait_for_ready,
         )
 
+
+# One class per call type: grpc.aio files an interceptor under the first call type it
+# implements only, so one class implementing both would never see streaming calls.
+class _AioUnaryCredential(_AioCredential, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(
         self, continuation: Callable[..., Any], d: grpc.aio.ClientCallDetails, request: Any
     ) -> Any:
         return await continuation(self._details(d), request)
 
+
+class _AioStreamCredential(_AioCredential, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(
         self, continuation: Callable[..., Any], d: grpc.aio.ClientCallDetails, request: Any
     ) -> Any:
@@ -127,5 +133,8 @@ def open_aio_channel(address: str, token: str, timeout: float) -> grpc.aio.Chann
     return grpc.aio.insecure_channel(
         target(address),
         options=CHANNEL_OPTIONS,
-        interceptors=[_AioCredential(token, timeout)],  # type: ignore[list-item]
+        interceptors=[
+            _AioUnaryCredential(token, timeout),  # type: ignore[list-item]
+            _AioStreamCredential(token, timeout),  # type: ignore[list-item]
+        ],
     )

@@ -42,7 +42,7 @@ def test_each_service_defaults_to_its_own_sqlite_file(tmp_path: Path) -> None:
     assert urls == {f"sqlite:///{tmp_path}/auth.db", f"sqlite:///{tmp_path}/track.db"}
 
 
-@pytest.mark.parametrize("module", ["gateway", "auth", "library"])
+@pytest.mark.parametrize("module", ["gateway", "auth", "download"])
 def test_a_process_with_a_bad_variable_exits_with_one_clear_line(
     module: str, tmp_path: Path
 ) -> None:

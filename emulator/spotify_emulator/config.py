@@ -1,0 +1,88 @@
+"""What an emulator is started with: the library to generate, the app, the faults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Mode = Literal["2026", "legacy"]
+MODES: tuple[Mode, ...] = ("2026", "legacy")
+
+
+@dataclass(frozen=True)
+class LibrarySpec:
+    """Sizes of every user's generated library. Totals are exact: `playlists` playlists holding
+    `playlist_items` items between them, `liked` saved tracks, `albums` saved albums and
+    `artists` followed artists. The awkward cases real libraries have are always included
+    (as far as the sizes allow)."""
+
+    playlists: int = 7
+    playlist_items: int = 200
+    liked: int = 60
+    albums: int = 5
+    artists: int = 7
+    # Share of the ordinary playlists that other users own (half of them collaborative).
+    others_share: float = 0.15
+    # Per-item odds, in ordinary playlists, of an episode, a local file and a null item.
+    episode_rate: float = 0.01
+    local_rate: float = 0.005
+    null_rate: float = 0.003
+    # Spotify's own cap per playlist; heavy-tailed sizes are cut here.
+    max_playlist_items: int = 10_000
+
+    @classmethod
+    def tiny(cls) -> LibrarySpec:
+        """Every awkward case, a 130-item playlist and 60 liked songs (so paging happens),
+        and small enough that tests run in milliseconds."""
+        return cls(playlists=7, playlist_items=200, liked=60, albums=5, artists=7)
+
+    @classmethod
+    def demo(cls) -> LibrarySpec:
+        return cls(playlists=25, playlist_items=1_500, liked=300, albums=60, artists=80)
+
+    @classmethod
+    def workload_l(cls) -> LibrarySpec:
+        return cls(playlists=500, playlist_items=60_000, liked=10_000, albums=1_500, artists=800)
+
+    @classmethod
+    def profile(cls, name: str) -> LibrarySpec:
+        profiles = {"tiny": cls.tiny, "demo": cls.demo, "workload_l": cls.workload_l}
+        if name not in profiles:
+            raise ValueError(f"unknown profile {name!r}; one of {', '.join(profiles)}")
+        return profiles[name]()
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Faults injected into /v1 requests (never into accounts or admin requests)."""
+
+    latency_ms: int = 0
+    # (max_requests, window_s): more than max_requests within any window_s answers 429.
+    rate_limit: tuple[int, float] | None = None
+    retry_after_s: int = 1
+    error_rate: float = 0.0  # share of requests answered 500/502/503
+    drop_rate: float = 0.0  # share of requests whose connection is closed without an answer
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    seed: int = 0
+    mode: Mode = "2026"
+    library: LibrarySpec = field(default_factory=LibrarySpec.tiny)
+    client_id: str = "test-client"
+    client_secret: str = "test-secret"
+    token_ttl_s: int = 3600
+    rotate_refresh_tokens: bool = False
+    faults: Faults = field(default_factory=Faults)
+    # The user who approves /authorize when the request does not name one.
+    default_user: str = "tapedeck-demo"
+    # The URL clients reach the emulator at, for hrefs and paging links; by default the
+    # address it listens on.
+    public_url: str | None = None
+    # Registered redirect URIs; None accepts any that Spotify's rules allow.
+    redirect_uris: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")

@@ -1,0 +1,52 @@
+"""Request counters, so tests can assert exactly how many Spotify calls something made."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import Counter
+from typing import Any
+
+
+class Stats:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clear()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._clear()
+
+    def _clear(self) -> None:
+        self._total = 0
+        self._routes: Counter[str] = Counter()
+        self._statuses: Counter[str] = Counter()
+        self._users: Counter[str] = Counter()
+        self._accounts: Counter[str] = Counter()
+        self._accounts_statuses: Counter[str] = Counter()
+
+    def count_api(self, route: str, status: str, user_id: str | None) -> None:
+        with self._lock:
+            self._total += 1
+            self._routes[route] += 1
+            self._statuses[status] += 1
+            if user_id is not None:
+                self._users[user_id] += 1
+
+    def count_accounts(self, route: str, status: str) -> None:
+        with self._lock:
+            self._accounts[route] += 1
+            self._accounts_statuses[status] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(
+                {
+                    "total": self._total,
+                    "by_route": dict(self._routes),
+                    "by_status": dict(self._statuses),
+                    "by_user": dict(self._users),
+                    "accounts": dict(self._accounts),
+                    "accounts_by_status": dict(self._accounts_statuses),
+                }
+            )
