@@ -1,1 +1,7 @@
+# pytest's importlib mode would otherwise register the folders gateway/, kit/ and launcher/
+# (each holding a package of the same name) as namespace packages, hiding the real ones.
+import gateway.app  # noqa: F401
+import kit.settings  # noqa: F401
+import launcher.settings  # noqa: F401
+
 pytest_plugins = ["kit.testing.plugin", "teststack.fixtures"]

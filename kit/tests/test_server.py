@@ -12,12 +12,12 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
 
 from kit import errors
 from kit.channels import open_channel
 from kit.server import Registration, Served, create_server
 from kit.status import error_from_rpc
-from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
 
 TOKEN = "kit-test-token"
 
