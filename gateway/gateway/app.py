@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from gateway import errors
 from gateway.backends import open_backends
 from gateway.middleware import BodyLimit, Metrics
-from gateway.routes import auth, health
+from gateway.routes import auth, health, library, saves
 from gateway.settings import GatewaySettings
 
 
@@ -31,7 +31,7 @@ def create_app(settings: GatewaySettings, internal_token: str) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
-    for module in (health, auth):
+    for module in (health, auth, saves, library):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(Metrics)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Any
 
 import grpc
 from fastapi import FastAPI, Request
@@ -43,11 +44,24 @@ _HTTP_CODES = {
 }
 
 
+class ConflictWith(errors.Conflict):
+    """A conflict whose answer also carries what it conflicts with (API.md: a second save
+    gets 409 with the running save): `extra` is merged into the error body."""
+
+    def __init__(self, message: str, extra: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.extra = dict(extra)
+
+
 def error_response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
     return JSONResponse(
-        {"error": {"status": status, "code": code, "message": message}},
+        {"error": {"status": status, "code": code, "message": message}, **(extra or {})},
         status_code=status,
         headers=headers,
     )
@@ -71,6 +85,8 @@ def response_for(error: errors.TapedeckError) -> JSONResponse:
             "a backend service is unavailable; try again shortly",
             {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)},
         )
+    if isinstance(error, ConflictWith):
+        return error_response(status, error.code, error.message, extra=error.extra)
     return error_response(status, error.code, error.message)
 
 

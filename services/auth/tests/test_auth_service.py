@@ -128,10 +128,11 @@ def test_a_dead_refresh_token_means_spotify_authorization_lost(
     auth: Running, stub: auth_pb2_grpc.AuthServiceStub, emulator: Emulator, internal_token: str
 ) -> None:
     user_id = _login(auth, emulator, internal_token)
+    held = stub.GetSpotifyToken(auth_pb2.GetSpotifyTokenRequest(user_id=user_id)).access_token
     emulator.revoke_refresh_tokens("alice")
     emulator.expire_access_tokens("alice")
     with pytest.raises(grpc.RpcError) as caught:
-        stub.GetSpotifyToken(auth_pb2.GetSpotifyTokenRequest(user_id=user_id, rejected_token="x"))
+        stub.GetSpotifyToken(auth_pb2.GetSpotifyTokenRequest(user_id=user_id, rejected_token=held))
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert ("tapedeck-error-code", "spotify_authorization_lost") in caught.value.trailing_metadata()
     # ...and it stays lost without asking Spotify again, until the user logs in again.

@@ -1,0 +1,126 @@
+"""Library reads: a user's saved playlists, their items, liked songs, albums and artists, as
+Spotify returned them (API.md "Library reads"). Items are spliced in as stored."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from tapedeck.library.v1 import library_pb2
+
+from gateway import ids
+from gateway.deps import Backends, BackendsDep, CurrentUser, User
+from gateway.paging import Limit, Offset, page_response
+
+router = APIRouter(tags=["library"])
+
+SaveParam = Annotated[
+    str | None,
+    Query(alias="save", description="a save's id; the newest holding the kind if absent"),
+]
+
+
+async def _list(
+    request: Request,
+    backends: Backends,
+    user: User,
+    kind: int,
+    save: str | None,
+    limit: int,
+    offset: int,
+) -> Response:
+    answer = await backends.library.ListItems(
+        library_pb2.ListItemsRequest(
+            user_id=user.id,
+            kind=kind,
+            save_id=ids.optional_save_id(save),
+            offset=offset,
+            limit=limit,
+        )
+    )
+    return page_response(request, answer.items_json, answer.total, offset, limit)
+
+
+@router.get("/api/v1/playlists")
+async def playlists(
+    request: Request,
+    user: CurrentUser,
+    backends: BackendsDep,
+    save: SaveParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response:
+    return await _list(request, backends, user, library_pb2.KIND_PLAYLISTS, save, limit, offset)
+
+
+@router.get("/api/v1/playlists/{playlist_id}")
+async def playlist(
+    playlist_id: str, user: CurrentUser, backends: BackendsDep, save: SaveParam = None
+) -> Response:
+    answer = await backends.library.GetItem(
+        library_pb2.GetItemRequest(
+            user_id=user.id,
+            kind=library_pb2.KIND_PLAYLISTS,
+            save_id=ids.optional_save_id(save),
+            item_id=ids.spotify_id(playlist_id, "playlist"),
+        )
+    )
+    return Response(answer.item_json, media_type="application/json")
+
+
+@router.get("/api/v1/playlists/{playlist_id}/tracks")
+async def playlist_tracks(
+    request: Request,
+    playlist_id: str,
+    user: CurrentUser,
+    backends: BackendsDep,
+    save: SaveParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response:
+    answer = await backends.library.ListPlaylistItems(
+        library_pb2.ListPlaylistItemsRequest(
+            user_id=user.id,
+            save_id=ids.optional_save_id(save),
+            playlist_id=ids.spotify_id(playlist_id, "playlist"),
+            offset=offset,
+            limit=limit,
+        )
+    )
+    return page_response(request, answer.items_json, answer.total, offset, limit)
+
+
+@router.get("/api/v1/tracks")
+async def tracks(
+    request: Request,
+    user: CurrentUser,
+    backends: BackendsDep,
+    save: SaveParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response:
+    return await _list(request, backends, user, library_pb2.KIND_TRACKS, save, limit, offset)
+
+
+@router.get("/api/v1/albums")
+async def albums(
+    request: Request,
+    user: CurrentUser,
+    backends: BackendsDep,
+    save: SaveParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response:
+    return await _list(request, backends, user, library_pb2.KIND_ALBUMS, save, limit, offset)
+
+
+@router.get("/api/v1/artists")
+async def artists(
+    request: Request,
+    user: CurrentUser,
+    backends: BackendsDep,
+    save: SaveParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response:
+    return await _list(request, backends, user, library_pb2.KIND_ARTISTS, save, limit, offset)

@@ -1,0 +1,145 @@
+"""Library saves: start one, their history, one, its progress as Server-Sent Events, and what
+changed between two (API.md "Library saves")."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, Literal
+
+import grpc
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from tapedeck.library.v1 import library_pb2
+
+from gateway import ids
+from gateway.deps import BackendsDep, CurrentUser
+from gateway.errors import ConflictWith, response_for
+from gateway.library_json import KINDS, diff_json, save_json
+from gateway.paging import Limit, Offset, page_response
+from kit.status import error_from_rpc
+
+router = APIRouter(tags=["saves"])
+
+# A watch lasts as long as the save; its deadline is only a backstop.
+WATCH_TIMEOUT_S = 6 * 3600.0
+
+KindName = Literal["playlists", "tracks", "albums", "artists"]
+
+
+class SaveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    kinds: list[KindName] | None = Field(
+        default=None, min_length=1, description="what to save; every kind when absent"
+    )
+    full: bool = Field(default=False, description="refetch everything, not only what changed")
+
+
+@router.post("/api/v1/library/saves", status_code=202)
+async def start_save(
+    user: CurrentUser,
+    backends: BackendsDep,
+    body: Annotated[SaveRequest | None, Body()] = None,
+) -> JSONResponse:
+    request = body or SaveRequest()
+    answer = await backends.library.StartSave(
+        library_pb2.StartSaveRequest(
+            user_id=user.id,
+            kinds=[KINDS[kind] for kind in request.kinds or ()],
+            full=request.full,
+        )
+    )
+    if answer.already_running:
+        raise ConflictWith(
+            "a save is already running for this user", {"save": save_json(answer.save)}
+        )
+    return JSONResponse(save_json(answer.save), status_code=202)
+
+
+@router.get("/api/v1/library/saves")
+async def list_saves(
+    request: Request,
+    user: CurrentUser,
+    backends: BackendsDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Response:
+    answer = await backends.library.ListSaves(
+        library_pb2.ListSavesRequest(user_id=user.id, offset=offset, limit=limit)
+    )
+    items = [json.dumps(save_json(save)) for save in answer.saves]
+    return page_response(request, items, answer.total, offset, limit)
+
+
+@router.get("/api/v1/library/saves/{save_id}")
+async def get_save(save_id: str, user: CurrentUser, backends: BackendsDep) -> dict[str, Any]:
+    answer = await backends.library.GetSave(
+        library_pb2.GetSaveRequest(user_id=user.id, save_id=ids.save_id(save_id))
+    )
+    return save_json(answer.save)
+
+
+def _event(name: str, data: dict[str, Any]) -> str:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n"
+
+
+@router.get(
+    "/api/v1/library/saves/{save_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def save_events(save_id: str, user: CurrentUser, backends: BackendsDep) -> StreamingResponse:
+    """`progress` events (a save object each, the final state included), then one `done`
+    event with the final state. Should the library service fail mid-stream, an `error`
+    event (API.md's error body) ends the stream instead."""
+    call = backends.library.WatchSave(
+        library_pb2.WatchSaveRequest(user_id=user.id, save_id=ids.save_id(save_id)),
+        timeout=WATCH_TIMEOUT_S,
+    )
+    try:
+        # The first message before answering: an unknown save is a plain 404.
+        first = await call.read()
+    except BaseException:
+        call.cancel()
+        raise
+
+    async def events() -> AsyncIterator[str]:
+        message = first
+        last: dict[str, Any] | None = None
+        try:
+            while message is not grpc.aio.EOF:  # type: ignore[attr-defined]
+                last = save_json(message.save)
+                yield _event("progress", last)
+                message = await call.read()
+            if last is not None:
+                yield _event("done", last)
+        except grpc.RpcError as exc:
+            error = response_for(error_from_rpc(exc))
+            yield f"event: error\ndata: {bytes(error.body).decode()}\n\n"
+        finally:
+            call.cancel()
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/api/v1/library/diff")
+async def diff(
+    user: CurrentUser,
+    backends: BackendsDep,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+) -> dict[str, Any]:
+    answer = await backends.library.Diff(
+        library_pb2.DiffRequest(
+            user_id=user.id,
+            from_save_id=ids.optional_save_id(from_),
+            to_save_id=ids.optional_save_id(to),
+        )
+    )
+    return diff_json(answer)

@@ -1,0 +1,26 @@
+"""python -m library: read settings, build the real parts, serve until signalled."""
+
+from __future__ import annotations
+
+from kit.logs import setup_logging
+from kit.secrets import internal_token
+from kit.server import run_until_signalled
+from kit.settings import load_settings
+from library.server import create_library_server
+from library.settings import LibrarySettings
+from library.wiring import build
+
+
+def main() -> None:
+    settings = load_settings(LibrarySettings)
+    setup_logging("library", settings.log_level)
+    token = internal_token(settings)
+    library = build(settings, token)
+    served = create_library_server(
+        library.servicer, settings.library_addr, token, settings.rpc_workers
+    )
+    run_until_signalled(served, settings.grace_s, on_stop=library.close)
+
+
+if __name__ == "__main__":
+    main()

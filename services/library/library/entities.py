@@ -1,0 +1,88 @@
+"""What the library needs from the entity services (playlist, track, album, artist): a small
+interface, so the logic runs against the real gRPC clients or an in-memory stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class SyncOrder:
+    user_id: str
+    save_id: str
+    full: bool
+    # The kind's version in the user's newest save that completed it; "" for none.
+    base_version: str
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    done: int
+    total: int | None
+    spotify_requests: int
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    version: str
+    count: int
+    spotify_requests: int
+
+
+@dataclass(frozen=True)
+class Page:
+    items_json: list[str]
+    total: int
+
+
+EMPTY_PAGE = Page([], 0)
+
+
+@dataclass(frozen=True)
+class Ref:
+    id: str
+    uri: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Changed:
+    item: Ref
+    added: list[Ref] = field(default_factory=list)
+    removed: list[Ref] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Changes:
+    added: list[Ref] = field(default_factory=list)
+    removed: list[Ref] = field(default_factory=list)
+    changed: list[Changed] = field(default_factory=list)
+
+
+NO_CHANGES = Changes()
+
+
+class Entities(Protocol):
+    """Every call raises kit.errors types; a service that is down raises Unavailable."""
+
+    def sync(
+        self, kind: str, order: SyncOrder, on_progress: Callable[[SyncProgress], None]
+    ) -> SyncOutcome: ...
+
+    def list_items(
+        self, kind: str, user_id: str, version: str, offset: int, limit: int
+    ) -> Page: ...
+
+    def get_item(self, kind: str, user_id: str, version: str, item_id: str) -> str: ...
+
+    def list_playlist_items(
+        self, user_id: str, version: str, playlist_id: str, offset: int, limit: int
+    ) -> Page: ...
+
+    def compare(self, kind: str, user_id: str, from_version: str, to_version: str) -> Changes: ...
+
+    def cancel_syncs(self) -> None:
+        """Ends every running sync at once (each raises); used when the service stops."""
+        ...

@@ -1,0 +1,134 @@
+"""The entity services over gRPC: the real `Entities`. Stubs are built once, on channels
+made once per process; every call has a deadline and failures become kit.errors types."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import grpc
+from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
+from tapedeck.playlist.v1 import playlist_pb2, playlist_pb2_grpc
+
+from kit import errors
+from kit.status import error_from_rpc
+from library.entities import (
+    Changed,
+    Changes,
+    Page,
+    Ref,
+    SyncOrder,
+    SyncOutcome,
+    SyncProgress,
+)
+
+
+def _ref(ref: collection_pb2.ItemRef) -> Ref:
+    return Ref(ref.id, ref.uri, ref.name)
+
+
+@contextmanager
+def _typed_errors() -> Iterator[None]:
+    try:
+        yield
+    except grpc.RpcError as exc:
+        raise error_from_rpc(exc) from None
+
+
+class GrpcEntities:
+    def __init__(self, channels: Mapping[str, grpc.Channel], sync_timeout_s: float) -> None:
+        """`channels`: one per kind (playlists, tracks, albums, artists)."""
+        self._collections = {
+            kind: collection_pb2_grpc.CollectionServiceStub(channel)
+            for kind, channel in channels.items()
+        }
+        self._playlists = playlist_pb2_grpc.PlaylistServiceStub(channels["playlists"])
+        self._sync_timeout_s = sync_timeout_s
+        self._lock = threading.Lock()
+        self._syncs: set[Any] = set()
+        self._cancelled = False
+
+    def sync(
+        self, kind: str, order: SyncOrder, on_progress: Callable[[SyncProgress], None]
+    ) -> SyncOutcome:
+        request = collection_pb2.SyncRequest(
+            user_id=order.user_id,
+            save_id=order.save_id,
+            full=order.full,
+            base_version=order.base_version,
+        )
+        with self._lock:
+            if self._cancelled:
+                raise errors.Unavailable("the library service is stopping")
+            call = self._collections[kind].Sync(request, timeout=self._sync_timeout_s)
+            self._syncs.add(call)
+        try:
+            with _typed_errors():
+                for answer in call:
+                    if answer.HasField("result"):
+                        r = answer.result
+                        return SyncOutcome(r.version, r.count, r.spotify_requests)
+                    p = answer.progress
+                    on_progress(
+                        SyncProgress(p.done, p.total if p.total_known else None, p.spotify_requests)
+                    )
+        finally:
+            with self._lock:
+                self._syncs.discard(call)
+        raise errors.Unavailable(f"the {kind} service ended the sync without a result")
+
+    def cancel_syncs(self) -> None:
+        with self._lock:
+            self._cancelled = True
+            calls = list(self._syncs)
+        for call in calls:
+            call.cancel()
+
+    def list_items(self, kind: str, user_id: str, version: str, offset: int, limit: int) -> Page:
+        with _typed_errors():
+            answer = self._collections[kind].ListItems(
+                collection_pb2.ListItemsRequest(
+                    user_id=user_id, version=version, offset=offset, limit=limit
+                )
+            )
+        return Page(list(answer.items_json), answer.total)
+
+    def get_item(self, kind: str, user_id: str, version: str, item_id: str) -> str:
+        with _typed_errors():
+            answer = self._collections[kind].GetItem(
+                collection_pb2.GetItemRequest(user_id=user_id, version=version, item_id=item_id)
+            )
+        return str(answer.item_json)
+
+    def list_playlist_items(
+        self, user_id: str, version: str, playlist_id: str, offset: int, limit: int
+    ) -> Page:
+        with _typed_errors():
+            answer = self._playlists.ListPlaylistItems(
+                playlist_pb2.ListPlaylistItemsRequest(
+                    user_id=user_id,
+                    version=version,
+                    playlist_id=playlist_id,
+                    offset=offset,
+                    limit=limit,
+                )
+            )
+        return Page(list(answer.items_json), answer.total)
+
+    def compare(self, kind: str, user_id: str, from_version: str, to_version: str) -> Changes:
+        with _typed_errors():
+            answer = self._collections[kind].Compare(
+                collection_pb2.CompareRequest(
+                    user_id=user_id, from_version=from_version, to_version=to_version
+                )
+            )
+        return Changes(
+            added=[_ref(r) for r in answer.added],
+            removed=[_ref(r) for r in answer.removed],
+            changed=[
+                Changed(_ref(c.item), [_ref(r) for r in c.added], [_ref(r) for r in c.removed])
+                for c in answer.changed
+            ],
+        )

@@ -1,0 +1,35 @@
+"""What the logic needs from storage: saves and their kinds' runs (library.store has the SQL)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from library.saves import Save
+
+
+class SaveRepository(Protocol):
+    def add(self, save: Save) -> Save | None:
+        """Stores a new save, unless the user has an active one: then that one, unchanged."""
+        ...
+
+    def put(self, save: Save) -> None:
+        """Writes a save's current state (status, times, errors, every kind's run)."""
+        ...
+
+    def get(self, user_id: str, save_id: str) -> Save | None: ...
+
+    def page(self, user_id: str, offset: int, limit: int) -> tuple[list[Save], int]:
+        """The user's saves, newest first, and how many there are."""
+        ...
+
+    def latest_completing(self, user_id: str, kind: str) -> Save | None:
+        """The user's newest succeeded/partial save that completed `kind`."""
+        ...
+
+    def latest_succeeded(self, user_id: str, before: Save | None = None) -> Save | None:
+        """The user's newest succeeded save (created before `before`, when given)."""
+        ...
+
+    def unfinished(self) -> list[Save]:
+        """Every queued or running save, of every user."""
+        ...

@@ -1,0 +1,272 @@
+"""Starting saves and running them: the fan-out to each chosen kind's entity service (one
+thread per kind), progress kept live in memory and persisted at a bounded rate, and watching
+a save as it changes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from kit import errors
+from library.entities import Entities, SyncOrder, SyncProgress
+from library.kinds import chosen_kinds
+from library.repository import SaveRepository
+from library.saves import (
+    Save,
+    finished,
+    interrupted,
+    is_save_id,
+    kind_completed,
+    kind_failed,
+    kind_progressed,
+    new_save,
+    started,
+)
+
+log = logging.getLogger(__name__)
+
+
+class SaveRunning(errors.Conflict):
+    """The user already has a queued or running save: `running` is that save."""
+
+    def __init__(self, running: Save) -> None:
+        super().__init__("a save is already running for this user")
+        self.running = running
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class _Live:
+    """A save this process is running: its state, fresher than the database's."""
+
+    save: Save
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # Orders writes, so an older snapshot never lands after a newer one.
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+    last_write: float = float("-inf")
+
+    def snapshot(self) -> Save:
+        with self.lock:
+            return self.save
+
+
+class SaveRuns:
+    def __init__(
+        self,
+        repo: SaveRepository,
+        entities: Entities,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        new_id: Callable[[], str] = _new_id,
+        write_interval_s: float = 0.25,
+        watch_interval_s: float = 0.1,
+        poll_interval_s: float = 1.0,
+        max_running_saves: int = 16,
+    ) -> None:
+        self._repo = repo
+        self._entities = entities
+        self._clock = clock
+        self._new_id = new_id
+        self._write_interval_s = write_interval_s
+        self._watch_interval_s = watch_interval_s
+        self._poll_interval_s = poll_interval_s
+        self._saves = ThreadPoolExecutor(max_running_saves, thread_name_prefix="save")
+        # One thread per kind of every running save: a slow kind never holds up another.
+        self._syncs = ThreadPoolExecutor(max_running_saves * 4, thread_name_prefix="sync")
+        self._live: dict[str, _Live] = {}
+        self._changed = threading.Condition()
+        self._revision = 0
+        self._stopping = threading.Event()
+
+    def recover(self) -> list[str]:
+        """Fails the saves a previous process left queued or running: they will never end."""
+        ids = []
+        for save in self._repo.unfinished():
+            self._repo.put(interrupted(save, self._clock()))
+            ids.append(save.id)
+        if ids:
+            log.warning("interrupted saves marked failed", extra={"save_ids": ids})
+        return ids
+
+    def start(self, user_id: str, kinds: Iterable[str], full: bool) -> Save:
+        if not user_id:
+            raise errors.InvalidArgument("user_id is required")
+        chosen = chosen_kinds(kinds)
+        if self._stopping.is_set():
+            raise errors.Unavailable("the library service is stopping")
+        save = new_save(self._new_id(), user_id, chosen, full, self._clock())
+        running = self._repo.add(save)
+        if running is not None:
+            raise SaveRunning(self._fresh(running))
+        live = _Live(save)
+        with self._changed:
+            self._live[save.id] = live
+        self._saves.submit(self._run, live)
+        log.info("save queued", extra={"save_id": save.id, "kinds": list(chosen), "full": full})
+        return save
+
+    def get(self, user_id: str, save_id: str) -> Save:
+        if not is_save_id(save_id):
+            raise errors.NotFound("no such save")
+        with self._changed:
+            live = self._live.get(save_id)
+        save = live.snapshot() if live is not None else self._repo.get(user_id, save_id)
+        if save is None or save.user_id != user_id:
+            raise errors.NotFound("no such save")
+        return save
+
+    def page(self, user_id: str, offset: int, limit: int) -> tuple[list[Save], int]:
+        saves, total = self._repo.page(user_id, offset, limit)
+        return [self._fresh(save) for save in saves], total
+
+    def watch(self, user_id: str, save_id: str, is_active: Callable[[], bool]) -> Iterator[Save]:
+        """The save now and on every change, until it has ended (the last one is its final
+        state) or the watcher has gone."""
+        sent: Save | None = None
+        while True:
+            with self._changed:
+                revision = self._revision
+            save = self.get(user_id, save_id)
+            if save != sent:
+                yield save
+                sent = save
+            if save.ended or not is_active():
+                return
+            # Bursts of progress reach a watcher as one message per interval.
+            time.sleep(self._watch_interval_s)
+            with self._changed:
+                # Saves another process runs change only in the database: poll for those.
+                self._changed.wait_for(
+                    lambda seen=revision: self._revision != seen,  # type: ignore[misc]
+                    timeout=self._poll_interval_s,
+                )
+
+    def close(self) -> None:
+        """Stops every running save (each ends failed, interrupted) and waits for them."""
+        self._stopping.set()
+        self._entities.cancel_syncs()
+        self._saves.shutdown(wait=True)
+        self._syncs.shutdown(wait=True)
+
+    def _fresh(self, save: Save) -> Save:
+        with self._changed:
+            live = self._live.get(save.id)
+        return live.snapshot() if live is not None else save
+
+    def _run(self, live: _Live) -> None:
+        try:
+            if not self._stopping.is_set():
+                self._fan_out(live)
+        except Exception:  # a background thread: log, then end the save
+            log.exception("save run failed", extra={"save_id": live.save.id})
+        try:
+            end = interrupted if self._stopping.is_set() else finished
+            self._change(live, lambda s: end(s, self._clock()), force=True)
+            save = live.snapshot()
+            log.info(
+                "save ended",
+                extra={
+                    "save_id": save.id,
+                    "status": save.status,
+                    "spotify_requests": save.spotify_requests,
+                },
+            )
+        finally:
+            with self._changed:
+                self._live.pop(live.save.id, None)
+                self._revision += 1
+                self._changed.notify_all()
+
+    def _fan_out(self, live: _Live) -> None:
+        self._change(live, lambda s: started(s, self._clock()), force=True)
+        save = live.snapshot()
+        orders = []
+        for kind in save.kinds:
+            base = self._repo.latest_completing(save.user_id, kind)
+            version = base.run(kind).version if base is not None else ""
+            orders.append((kind, SyncOrder(save.user_id, save.id, save.full, version)))
+        wait([self._syncs.submit(self._sync, live, kind, order) for kind, order in orders])
+
+    def _sync(self, live: _Live, kind: str, order: SyncOrder) -> None:
+        def progressed(p: SyncProgress) -> None:
+            self._change(
+                live,
+                lambda s: s.with_run(
+                    kind_progressed(s.run(kind), p.done, p.total, p.spotify_requests)
+                ),
+                force=False,
+            )
+
+        try:
+            outcome = self._entities.sync(kind, order, progressed)
+        except errors.TapedeckError as exc:
+            code = exc.code
+            message = (
+                f"the {kind} service is unavailable"
+                if isinstance(exc, errors.Unavailable)
+                else exc.message
+            )
+            self._change(
+                live, lambda s: s.with_run(kind_failed(s.run(kind), code, message)), force=True
+            )
+            log.warning(
+                "sync failed", extra={"save_id": order.save_id, "kind": kind, "code": exc.code}
+            )
+            return
+        except Exception:  # one kind's bug must not take the save down
+            log.exception("sync failed", extra={"save_id": order.save_id, "kind": kind})
+            self._change(
+                live,
+                lambda s: s.with_run(kind_failed(s.run(kind), "internal", "internal error")),
+                force=True,
+            )
+            return
+        self._change(
+            live,
+            lambda s: s.with_run(
+                kind_completed(
+                    s.run(kind), outcome.version, outcome.count, outcome.spotify_requests
+                )
+            ),
+            force=True,
+        )
+
+    def _change(self, live: _Live, change: Callable[[Save], Save], *, force: bool) -> None:
+        """Applies `change` to the live save. A forced change (a state change) is in the
+        database before anyone sees it, so a save reported ended is readable at once;
+        progress reaches the database at most once per interval."""
+        if force:
+            with live.write_lock, live.lock:
+                changed = change(live.save)
+                self._put(changed)
+                live.save = changed
+                live.last_write = time.monotonic()
+        else:
+            with live.lock:
+                live.save = change(live.save)
+            if time.monotonic() - live.last_write >= self._write_interval_s:
+                with live.write_lock:
+                    live.last_write = time.monotonic()
+                    self._put(live.snapshot())
+        with self._changed:
+            self._revision += 1
+            self._changed.notify_all()
+
+    def _put(self, save: Save) -> None:
+        try:
+            self._repo.put(save)
+        except Exception:  # the next write (or recovery at start) catches up
+            log.exception("could not persist the save", extra={"save_id": save.id})

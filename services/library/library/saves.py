@@ -1,0 +1,172 @@
+"""A save: one snapshot of a user's library, made of one run per kind. The state machine and
+the rules that decide how a save ends; no I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+QUEUED = "queued"
+RUNNING = "running"
+SUCCEEDED = "succeeded"
+PARTIAL = "partial"
+FAILED = "failed"
+
+# A save the user still waits for; a user has at most one.
+ACTIVE = (QUEUED, RUNNING)
+# A save whose completed kinds are readable.
+READABLE = (SUCCEEDED, PARTIAL)
+
+# A kind's run within a save.
+PENDING = "pending"
+KIND_RUNNING = "running"
+KIND_SUCCEEDED = "succeeded"
+KIND_FAILED = "failed"
+
+INTERRUPTED = "interrupted"
+SYNC_FAILED = "sync_failed"
+
+SAVE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def is_save_id(value: str) -> bool:
+    return SAVE_ID.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class SaveError:
+    code: str
+    message: str
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KindRun:
+    kind: str
+    status: str = PENDING
+    version: str = ""
+    count: int = 0
+    spotify_requests: int = 0
+    done: int = 0
+    # None until the entity service knows it.
+    total: int | None = None
+    error_code: str = ""
+    error_message: str = ""
+
+    @property
+    def completed(self) -> bool:
+        return self.status == KIND_SUCCEEDED
+
+    @property
+    def ended(self) -> bool:
+        return self.status in (KIND_SUCCEEDED, KIND_FAILED)
+
+
+@dataclass(frozen=True)
+class Save:
+    id: str
+    user_id: str
+    status: str
+    kinds: tuple[str, ...]
+    full: bool
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    runs: dict[str, KindRun] = field(default_factory=dict)
+    error: SaveError | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.status not in ACTIVE
+
+    @property
+    def spotify_requests(self) -> int:
+        return sum(run.spotify_requests for run in self.runs.values())
+
+    def run(self, kind: str) -> KindRun:
+        return self.runs.get(kind) or KindRun(kind)
+
+    def completed(self, kind: str) -> bool:
+        """Whether this save holds a readable version of `kind`."""
+        return self.status in READABLE and self.run(kind).completed
+
+    def with_run(self, run: KindRun) -> Save:
+        return replace(self, runs={**self.runs, run.kind: run})
+
+
+def new_save(save_id: str, user_id: str, kinds: Iterable[str], full: bool, now: datetime) -> Save:
+    chosen = tuple(kinds)
+    return Save(
+        id=save_id,
+        user_id=user_id,
+        status=QUEUED,
+        kinds=chosen,
+        full=full,
+        created_at=now,
+        runs={kind: KindRun(kind) for kind in chosen},
+    )
+
+
+def started(save: Save, now: datetime) -> Save:
+    runs = {kind: replace(run, status=KIND_RUNNING) for kind, run in save.runs.items()}
+    return replace(save, status=RUNNING, started_at=now, runs=runs)
+
+
+def finished(save: Save, now: datetime) -> Save:
+    """The save ended: succeeded when every kind completed, partial when some did, else failed."""
+    runs = {
+        kind: run if run.ended else _failed_run(run, INTERRUPTED, "the save ended before it")
+        for kind, run in save.runs.items()
+    }
+    failed = tuple(kind for kind in save.kinds if not runs[kind].completed)
+    if not failed:
+        return replace(save, status=SUCCEEDED, finished_at=now, runs=runs, error=None)
+    status = PARTIAL if len(failed) < len(save.kinds) else FAILED
+    codes = {runs[kind].error_code for kind in failed}
+    code = codes.pop() if len(codes) == 1 else SYNC_FAILED
+    reasons = "; ".join(f"{kind}: {runs[kind].error_message}" for kind in failed)
+    error = SaveError(code, f"{len(failed)} of {len(save.kinds)} kinds failed ({reasons})", failed)
+    return replace(save, status=status, finished_at=now, runs=runs, error=error)
+
+
+def interrupted(save: Save, now: datetime) -> Save:
+    """The save's process stopped before it ended: it failed, whatever its kinds did."""
+    runs = {
+        kind: run
+        if run.ended
+        else _failed_run(run, INTERRUPTED, "the library service stopped during the save")
+        for kind, run in save.runs.items()
+    }
+    error = SaveError(
+        INTERRUPTED,
+        "the library service stopped before the save ended; start a new save",
+        save.kinds,
+    )
+    return replace(save, status=FAILED, finished_at=now, runs=runs, error=error)
+
+
+def _failed_run(run: KindRun, code: str, message: str) -> KindRun:
+    return replace(run, status=KIND_FAILED, error_code=code, error_message=message)
+
+
+def kind_progressed(run: KindRun, done: int, total: int | None, spotify_requests: int) -> KindRun:
+    return replace(run, done=done, total=total, spotify_requests=spotify_requests)
+
+
+def kind_completed(run: KindRun, version: str, count: int, spotify_requests: int) -> KindRun:
+    return replace(
+        run,
+        status=KIND_SUCCEEDED,
+        version=version,
+        count=count,
+        # Progress of a completed kind is whole, whatever unit its service counts in.
+        done=count if run.total is None else run.total,
+        total=count if run.total is None else run.total,
+        spotify_requests=spotify_requests,
+    )
+
+
+def kind_failed(run: KindRun, code: str, message: str) -> KindRun:
+    return _failed_run(run, code, message)

@@ -1,0 +1,186 @@
+"""gRPC in, logic, gRPC out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from tapedeck.library.v1 import library_pb2, library_pb2_grpc
+
+from kit import errors
+from library.diffs import Diff, Diffs
+from library.entities import Ref
+from library.kinds import KINDS
+from library.reads import Reads, paging
+from library.runs import SaveRunning, SaveRuns
+from library.saves import Save
+
+_KIND_ENUM = {
+    "playlists": library_pb2.KIND_PLAYLISTS,
+    "tracks": library_pb2.KIND_TRACKS,
+    "albums": library_pb2.KIND_ALBUMS,
+    "artists": library_pb2.KIND_ARTISTS,
+}
+_KIND_NAME = {value: name for name, value in _KIND_ENUM.items()}
+_STATUS_ENUM = {
+    "queued": library_pb2.SAVE_STATUS_QUEUED,
+    "running": library_pb2.SAVE_STATUS_RUNNING,
+    "succeeded": library_pb2.SAVE_STATUS_SUCCEEDED,
+    "partial": library_pb2.SAVE_STATUS_PARTIAL,
+    "failed": library_pb2.SAVE_STATUS_FAILED,
+}
+
+
+def _kind(value: int) -> str:
+    name = _KIND_NAME.get(value)
+    if name is None:
+        raise errors.InvalidArgument("kind must be one of: " + ", ".join(KINDS))
+    return name
+
+
+def _user(user_id: str) -> str:
+    if not user_id:
+        raise errors.InvalidArgument("user_id is required")
+    return user_id
+
+
+def _timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def save_message(save: Save) -> library_pb2.Save:
+    message = library_pb2.Save(
+        id=save.id,
+        status=_STATUS_ENUM[save.status],
+        kinds=[_KIND_ENUM[kind] for kind in save.kinds],
+        full=save.full,
+        created_at=_timestamp(save.created_at),
+        started_at=_timestamp(save.started_at),
+        finished_at=_timestamp(save.finished_at),
+        spotify_requests=save.spotify_requests,
+    )
+    for kind in save.kinds:
+        run = save.run(kind)
+        message.progress[kind].CopyFrom(
+            library_pb2.KindProgress(
+                done=run.done, total=run.total or 0, total_known=run.total is not None
+            )
+        )
+        if run.completed:
+            message.counts[kind] = run.count
+    if save.error is not None:
+        message.error.CopyFrom(
+            library_pb2.SaveError(
+                code=save.error.code,
+                message=save.error.message,
+                kinds=[_KIND_ENUM[kind] for kind in save.error.kinds],
+            )
+        )
+    return message
+
+
+def _ref(ref: Ref) -> library_pb2.ItemRef:
+    return library_pb2.ItemRef(id=ref.id, uri=ref.uri, name=ref.name)
+
+
+def _diff_message(diff: Diff) -> library_pb2.DiffResponse:
+    return library_pb2.DiffResponse(
+        from_save_id=diff.from_save_id,
+        to_save_id=diff.to_save_id,
+        kinds=[
+            library_pb2.KindDiff(
+                kind=_KIND_ENUM[k.kind],
+                added=[_ref(r) for r in k.changes.added],
+                removed=[_ref(r) for r in k.changes.removed],
+                changed=[
+                    library_pb2.ChangedItem(
+                        item=_ref(c.item),
+                        added=[_ref(r) for r in c.added],
+                        removed=[_ref(r) for r in c.removed],
+                    )
+                    for c in k.changes.changed
+                ],
+            )
+            for k in diff.kinds
+        ],
+    )
+
+
+class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
+    def __init__(self, runs: SaveRuns, reads: Reads, diffs: Diffs) -> None:
+        self._runs = runs
+        self._reads = reads
+        self._diffs = diffs
+
+    def StartSave(
+        self, request: library_pb2.StartSaveRequest, context: Any
+    ) -> library_pb2.StartSaveResponse:
+        kinds = [_kind(value) for value in request.kinds]
+        try:
+            save = self._runs.start(_user(request.user_id), kinds, request.full)
+        except SaveRunning as running:
+            return library_pb2.StartSaveResponse(
+                save=save_message(running.running), already_running=True
+            )
+        return library_pb2.StartSaveResponse(save=save_message(save))
+
+    def ListSaves(
+        self, request: library_pb2.ListSavesRequest, context: Any
+    ) -> library_pb2.ListSavesResponse:
+        offset, limit = paging(request.offset, request.limit)
+        saves, total = self._runs.page(_user(request.user_id), offset, limit)
+        return library_pb2.ListSavesResponse(saves=[save_message(s) for s in saves], total=total)
+
+    def GetSave(
+        self, request: library_pb2.GetSaveRequest, context: Any
+    ) -> library_pb2.GetSaveResponse:
+        save = self._runs.get(_user(request.user_id), request.save_id)
+        return library_pb2.GetSaveResponse(save=save_message(save))
+
+    def WatchSave(
+        self, request: library_pb2.WatchSaveRequest, context: Any
+    ) -> Iterator[library_pb2.WatchSaveResponse]:
+        for save in self._runs.watch(_user(request.user_id), request.save_id, context.is_active):
+            yield library_pb2.WatchSaveResponse(save=save_message(save))
+
+    def Diff(self, request: library_pb2.DiffRequest, context: Any) -> library_pb2.DiffResponse:
+        diff = self._diffs.diff(_user(request.user_id), request.from_save_id, request.to_save_id)
+        return _diff_message(diff)
+
+    def ListItems(
+        self, request: library_pb2.ListItemsRequest, context: Any
+    ) -> library_pb2.ListItemsResponse:
+        page = self._reads.list_items(
+            _user(request.user_id),
+            _kind(request.kind),
+            request.save_id,
+            request.offset,
+            request.limit,
+        )
+        return library_pb2.ListItemsResponse(items_json=page.items_json, total=page.total)
+
+    def GetItem(
+        self, request: library_pb2.GetItemRequest, context: Any
+    ) -> library_pb2.GetItemResponse:
+        item = self._reads.get_item(
+            _user(request.user_id), _kind(request.kind), request.save_id, request.item_id
+        )
+        return library_pb2.GetItemResponse(item_json=item)
+
+    def ListPlaylistItems(
+        self, request: library_pb2.ListPlaylistItemsRequest, context: Any
+    ) -> library_pb2.ListPlaylistItemsResponse:
+        page = self._reads.list_playlist_items(
+            _user(request.user_id),
+            request.save_id,
+            request.playlist_id,
+            request.offset,
+            request.limit,
+        )
+        return library_pb2.ListPlaylistItemsResponse(items_json=page.items_json, total=page.total)

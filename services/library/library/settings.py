@@ -1,0 +1,19 @@
+"""The library service's settings (DESIGN.md "Configuration")."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kit.settings import DatabaseSettings, TapedeckSettings
+
+
+class LibrarySettings(TapedeckSettings, DatabaseSettings):
+    # Deadline of one kind's whole sync: a large library, slowed by Spotify's rate limits,
+    # may take a long time, but never forever.
+    sync_timeout_s: float = Field(default=6 * 3600, gt=0)
+    # Seconds between persisted progress writes of one save (state changes are written at once).
+    progress_write_interval_s: float = Field(default=0.25, ge=0)
+    # Saves running at once in this process; more wait, queued.
+    max_running_saves: int = Field(default=16, ge=1)
+    # Threads serving calls; every WatchSave holds one while it streams.
+    rpc_workers: int = Field(default=64, ge=4)

@@ -1,0 +1,253 @@
+"""The library service's tables (saves, and each save's run per kind) and every query on
+them. Item data is not here: it lives in the entity services."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from kit.database import Database
+from library.saves import ACTIVE, KIND_SUCCEEDED, READABLE, SUCCEEDED, KindRun, Save, SaveError
+
+_ACTIVE_SQL = "status IN ('queued', 'running')"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SaveRow(Base):
+    __tablename__ = "saves"
+    __table_args__ = (
+        sa.Index("ix_saves_user_created", "user_id", "created_at"),
+        # At most one queued/running save per user, even with racing requests or replicas.
+        sa.Index(
+            "ux_saves_one_active_per_user",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text(_ACTIVE_SQL),
+            postgresql_where=sa.text(_ACTIVE_SQL),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(64))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    # The chosen kinds, comma-separated, in canonical order.
+    kinds: Mapped[str] = mapped_column(sa.String(64))
+    full: Mapped[bool] = mapped_column(sa.Boolean)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    spotify_requests: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # {"code", "message", "kinds"} when the save did not succeed.
+    error_json: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+
+
+class SaveKindRow(Base):
+    __tablename__ = "save_kinds"
+
+    save_id: Mapped[str] = mapped_column(
+        sa.String(32), sa.ForeignKey("saves.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    version: Mapped[str] = mapped_column(sa.String(255), default="")
+    item_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    spotify_requests: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    done: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    total: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
+    error_code: Mapped[str] = mapped_column(sa.String(64), default="")
+    error_message: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; every time here is UTC.
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _error_json(error: SaveError | None) -> str | None:
+    if error is None:
+        return None
+    return json.dumps({"code": error.code, "message": error.message, "kinds": list(error.kinds)})
+
+
+def _error(text: str | None) -> SaveError | None:
+    if not text:
+        return None
+    value = json.loads(text)
+    return SaveError(value["code"], value["message"], tuple(value["kinds"]))
+
+
+def _run(row: SaveKindRow) -> KindRun:
+    return KindRun(
+        kind=row.kind,
+        status=row.status,
+        version=row.version,
+        count=row.item_count,
+        spotify_requests=row.spotify_requests,
+        done=row.done,
+        total=row.total,
+        error_code=row.error_code,
+        error_message=row.error_message,
+    )
+
+
+def _save(row: SaveRow, runs: list[SaveKindRow]) -> Save:
+    created_at = _aware(row.created_at)
+    assert created_at is not None
+    return Save(
+        id=row.id,
+        user_id=row.user_id,
+        status=row.status,
+        kinds=tuple(k for k in row.kinds.split(",") if k),
+        full=row.full,
+        created_at=created_at,
+        started_at=_aware(row.started_at),
+        finished_at=_aware(row.finished_at),
+        runs={run.kind: _run(run) for run in runs},
+        error=_error(row.error_json),
+    )
+
+
+def _newest_first(query: sa.Select[Any]) -> sa.Select[Any]:
+    return query.order_by(SaveRow.created_at.desc(), SaveRow.id.desc())
+
+
+class LibraryStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def add(self, save: Save) -> Save | None:
+        for _ in range(3):
+            try:
+                with self._db.write() as s:
+                    active = self._active(s, save.user_id)
+                    if active is not None:
+                        return active
+                    s.add(self._row(save))
+                    s.flush()  # the save before its runs, which refer to it
+                    s.add_all(self._run_rows(save))
+                return None
+            except IntegrityError:
+                # Another request made the user's active save between our check and insert
+                # (PostgreSQL); it may even have ended since: look again.
+                with self._db.read() as s:
+                    active = self._active(s, save.user_id)
+                if active is not None:
+                    return active
+        raise RuntimeError("could not add the save")
+
+    def put(self, save: Save) -> None:
+        with self._db.write() as s:
+            s.merge(self._row(save))
+            s.flush()
+            for row in self._run_rows(save):
+                s.merge(row)
+
+    def get(self, user_id: str, save_id: str) -> Save | None:
+        with self._db.read() as s:
+            row = s.get(SaveRow, save_id)
+            if row is None or row.user_id != user_id:
+                return None
+            return self._load(s, [row])[0]
+
+    def page(self, user_id: str, offset: int, limit: int) -> tuple[list[Save], int]:
+        with self._db.read() as s:
+            total = s.scalar(
+                sa.select(sa.func.count()).select_from(SaveRow).where(SaveRow.user_id == user_id)
+            )
+            rows = s.scalars(
+                _newest_first(sa.select(SaveRow).where(SaveRow.user_id == user_id))
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            return self._load(s, list(rows)), int(total or 0)
+
+    def latest_completing(self, user_id: str, kind: str) -> Save | None:
+        with self._db.read() as s:
+            row = s.scalars(
+                _newest_first(
+                    sa.select(SaveRow)
+                    .join(SaveKindRow, SaveKindRow.save_id == SaveRow.id)
+                    .where(
+                        SaveRow.user_id == user_id,
+                        SaveRow.status.in_(READABLE),
+                        SaveKindRow.kind == kind,
+                        SaveKindRow.status == KIND_SUCCEEDED,
+                    )
+                ).limit(1)
+            ).first()
+            return self._load(s, [row])[0] if row is not None else None
+
+    def latest_succeeded(self, user_id: str, before: Save | None = None) -> Save | None:
+        query = sa.select(SaveRow).where(SaveRow.user_id == user_id, SaveRow.status == SUCCEEDED)
+        if before is not None:
+            query = query.where(
+                sa.or_(
+                    SaveRow.created_at < before.created_at,
+                    sa.and_(SaveRow.created_at == before.created_at, SaveRow.id < before.id),
+                )
+            )
+        with self._db.read() as s:
+            row = s.scalars(_newest_first(query).limit(1)).first()
+            return self._load(s, [row])[0] if row is not None else None
+
+    def unfinished(self) -> list[Save]:
+        with self._db.read() as s:
+            rows = s.scalars(sa.select(SaveRow).where(SaveRow.status.in_(ACTIVE))).all()
+            return self._load(s, list(rows))
+
+    def _active(self, s: Session, user_id: str) -> Save | None:
+        row = s.scalars(
+            sa.select(SaveRow).where(SaveRow.user_id == user_id, SaveRow.status.in_(ACTIVE))
+        ).first()
+        return self._load(s, [row])[0] if row is not None else None
+
+    def _load(self, s: Session, rows: list[SaveRow]) -> list[Save]:
+        if not rows:
+            return []
+        runs: dict[str, list[SaveKindRow]] = {row.id: [] for row in rows}
+        for run in s.scalars(sa.select(SaveKindRow).where(SaveKindRow.save_id.in_(list(runs)))):
+            runs[run.save_id].append(run)
+        return [_save(row, runs[row.id]) for row in rows]
+
+    @staticmethod
+    def _row(save: Save) -> SaveRow:
+        return SaveRow(
+            id=save.id,
+            user_id=save.user_id,
+            status=save.status,
+            kinds=",".join(save.kinds),
+            full=save.full,
+            created_at=save.created_at,
+            started_at=save.started_at,
+            finished_at=save.finished_at,
+            spotify_requests=save.spotify_requests,
+            error_json=_error_json(save.error),
+        )
+
+    @staticmethod
+    def _run_rows(save: Save) -> list[SaveKindRow]:
+        return [
+            SaveKindRow(
+                save_id=save.id,
+                kind=run.kind,
+                status=run.status,
+                version=run.version,
+                item_count=run.count,
+                spotify_requests=run.spotify_requests,
+                done=run.done,
+                total=run.total,
+                error_code=run.error_code,
+                error_message=run.error_message,
+            )
+            for run in save.runs.values()
+        ]

@@ -1,0 +1,56 @@
+"""Builds the library service's real parts from settings (used by __main__ and by tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from kit.channels import open_channel
+from kit.database import Database, open_database
+from library.diffs import Diffs
+from library.entity_clients import GrpcEntities
+from library.kinds import SERVICE_OF
+from library.reads import Reads
+from library.runs import SaveRuns
+from library.servicer import LibraryServicer
+from library.settings import LibrarySettings
+from library.store import LibraryStore
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@dataclass
+class Library:
+    servicer: LibraryServicer
+    runs: SaveRuns
+    db: Database
+    channels: list[grpc.Channel]
+
+    def close(self) -> None:
+        """Ends running saves (failed, interrupted), then lets go of channels and database."""
+        self.runs.close()
+        for channel in self.channels:
+            channel.close()
+        self.db.dispose()
+
+
+def build(settings: LibrarySettings, internal_token: str, db: Database | None = None) -> Library:
+    if db is None:
+        db = open_database(settings.url_for("library", settings.data_dir), MIGRATIONS)
+    channels = {
+        kind: open_channel(settings.addr(service), internal_token, settings.rpc_timeout_s)
+        for kind, service in SERVICE_OF.items()
+    }
+    store = LibraryStore(db)
+    entities = GrpcEntities(channels, settings.sync_timeout_s)
+    runs = SaveRuns(
+        store,
+        entities,
+        write_interval_s=settings.progress_write_interval_s,
+        max_running_saves=settings.max_running_saves,
+    )
+    runs.recover()
+    servicer = LibraryServicer(runs, Reads(store, entities), Diffs(store, entities))
+    return Library(servicer, runs, db, list(channels.values()))
