@@ -3,9 +3,10 @@ Spotify returned them (API.md "Library reads"). Items are spliced in as stored."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from tapedeck.library.v1 import library_pb2
 
 from gateway import ids
@@ -20,15 +21,26 @@ SaveParam = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class ReadQuery:
+    """What every read takes: which save, and which page."""
+
+    save: str | None
+    limit: int
+    offset: int
+
+
+def read_query(save: SaveParam = None, limit: Limit = 50, offset: Offset = 0) -> ReadQuery:
+    return ReadQuery(save, limit, offset)
+
+
+ReadQueryDep = Annotated[ReadQuery, Depends(read_query)]
+
+
 async def _list(
-    request: Request,
-    backends: Backends,
-    user: User,
-    kind: int,
-    save: str | None,
-    limit: int,
-    offset: int,
+    request: Request, backends: Backends, user: User, kind: int, query: ReadQuery
 ) -> Response:
+    save, limit, offset = query.save, query.limit, query.offset
     answer = await backends.library.ListItems(
         library_pb2.ListItemsRequest(
             user_id=user.id,
@@ -46,11 +58,9 @@ async def playlists(
     request: Request,
     user: CurrentUser,
     backends: BackendsDep,
-    save: SaveParam = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    query: ReadQueryDep,
 ) -> Response:
-    return await _list(request, backends, user, library_pb2.KIND_PLAYLISTS, save, limit, offset)
+    return await _list(request, backends, user, library_pb2.KIND_PLAYLISTS, query)
 
 
 @router.get("/api/v1/playlists/{playlist_id}")
@@ -74,20 +84,18 @@ async def playlist_tracks(
     playlist_id: str,
     user: CurrentUser,
     backends: BackendsDep,
-    save: SaveParam = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    query: ReadQueryDep,
 ) -> Response:
     answer = await backends.library.ListPlaylistItems(
         library_pb2.ListPlaylistItemsRequest(
             user_id=user.id,
-            save_id=ids.optional_save_id(save),
+            save_id=ids.optional_save_id(query.save),
             playlist_id=ids.spotify_id(playlist_id, "playlist"),
-            offset=offset,
-            limit=limit,
+            offset=query.offset,
+            limit=query.limit,
         )
     )
-    return page_response(request, answer.items_json, answer.total, offset, limit)
+    return page_response(request, answer.items_json, answer.total, query.offset, query.limit)
 
 
 @router.get("/api/v1/tracks")
@@ -95,11 +103,9 @@ async def tracks(
     request: Request,
     user: CurrentUser,
     backends: BackendsDep,
-    save: SaveParam = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    query: ReadQueryDep,
 ) -> Response:
-    return await _list(request, backends, user, library_pb2.KIND_TRACKS, save, limit, offset)
+    return await _list(request, backends, user, library_pb2.KIND_TRACKS, query)
 
 
 @router.get("/api/v1/albums")
@@ -107,11 +113,9 @@ async def albums(
     request: Request,
     user: CurrentUser,
     backends: BackendsDep,
-    save: SaveParam = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    query: ReadQueryDep,
 ) -> Response:
-    return await _list(request, backends, user, library_pb2.KIND_ALBUMS, save, limit, offset)
+    return await _list(request, backends, user, library_pb2.KIND_ALBUMS, query)
 
 
 @router.get("/api/v1/artists")
@@ -119,8 +123,6 @@ async def artists(
     request: Request,
     user: CurrentUser,
     backends: BackendsDep,
-    save: SaveParam = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    query: ReadQueryDep,
 ) -> Response:
-    return await _list(request, backends, user, library_pb2.KIND_ARTISTS, save, limit, offset)
+    return await _list(request, backends, user, library_pb2.KIND_ARTISTS, query)
