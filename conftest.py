@@ -5,6 +5,3 @@ import kit.settings  # noqa: F401
 import launcher.settings  # noqa: F401
 
 pytest_plugins = ["kit.testing.plugin", "teststack.fixtures"]
-
-# The library system tests drive the whole stack, whose entity services land with issue 3.
-collect_ignore = ["tests/library"]

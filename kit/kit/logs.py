@@ -8,7 +8,7 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 # Libraries whose debug output carries request headers (access tokens): never below WARNING.
-_QUIET = ("spotipy", "urllib3", "requests", "httpx", "httpcore", "hpack", "grpc")
+_QUIET = ("urllib3", "requests", "httpx", "httpcore", "hpack", "grpc")
 
 
 def setup_logging(service: str, level: str = "INFO") -> None:
@@ -25,3 +25,6 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # spotipy logs every 4xx/5xx at ERROR, retries included; kit.spotify.client logs what it
+    # does about them, once.
+    logging.getLogger("spotipy").setLevel(logging.CRITICAL)

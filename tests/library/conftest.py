@@ -50,9 +50,11 @@ class Api:
             assert time.monotonic() < deadline, f"the save did not end in {timeout}s: {save}"
             time.sleep(0.05)
 
-    def save(self, kinds: list[str] | None = None, full: bool = False) -> dict[str, Any]:
+    def save(
+        self, kinds: list[str] | None = None, full: bool = False, timeout: float = 60
+    ) -> dict[str, Any]:
         """Starts a save and waits for its end (polling)."""
-        return self.wait(self.start(kinds, full)["id"])
+        return self.wait(self.start(kinds, full)["id"], timeout)
 
     def events(self, save_id: str) -> list[tuple[str, Any]]:
         """The save's Server-Sent Events, read to the end of the stream."""
@@ -105,3 +107,41 @@ def api_for() -> Any:
         return Api(stack.url, stack.login(user))
 
     return make
+
+
+def _without(obj: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in keys}
+
+
+def assert_library_equals(api: Api, truth: Any) -> list[dict[str, Any]]:
+    """Every read through the gateway equals the emulator user's library exactly: every
+    playlist (withheld ones marked, with no items), every item in order, liked songs,
+    albums, artists. Returns the playlists read."""
+    playlists = api.all("/api/v1/playlists")
+    assert [_without(p, "tapedeck") for p in playlists] == truth.playlists_simplified()
+    for playlist in playlists:
+        pid = playlist["id"]
+        one = api.get(f"/api/v1/playlists/{pid}")
+        assert one.status_code == 200, one.text
+        assert _without(one.json(), "tapedeck", "items", "tracks") == _without(
+            truth.playlist(pid), "items", "tracks"
+        )
+        assert one.json()["tapedeck"] == playlist["tapedeck"]
+        items = api.all(f"/api/v1/playlists/{pid}/tracks")
+        if truth.items_withheld(pid):
+            assert playlist["tapedeck"] == {"items_saved": 0, "items_withheld": True}
+            assert items == []
+        else:
+            assert playlist["tapedeck"]["items_withheld"] is False
+            assert items == truth.playlist_items(pid)
+            assert playlist["tapedeck"]["items_saved"] == len(items)
+    assert api.all("/api/v1/tracks") == truth.saved_tracks()
+    assert api.all("/api/v1/albums") == truth.saved_albums()
+    assert api.all("/api/v1/artists") == truth.followed_artists()
+    return playlists
+
+
+@pytest.fixture
+def library_equals() -> Any:
+    """assert_library_equals(api, truth)."""
+    return assert_library_equals

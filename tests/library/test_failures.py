@@ -20,6 +20,15 @@ def _wait_running(api: Any, save_id: str) -> None:
         time.sleep(0.02)
 
 
+def _wait_reachable(api: Any, path: str) -> None:
+    """A restarted service is reconnected to within moments; until then reads answer 503."""
+    deadline = time.monotonic() + 10
+    while (answer := api.get(path)).status_code == 503:
+        assert time.monotonic() < deadline, answer.text
+        time.sleep(0.1)
+    assert answer.status_code == 200, answer.text
+
+
 def test_an_entity_service_stopped_mid_save_makes_it_partial_and_keeps_the_last_save(
     stack: Stack, api: Any
 ) -> None:
@@ -44,6 +53,7 @@ def test_an_entity_service_stopped_mid_save_makes_it_partial_and_keeps_the_last_
 
     # Liked songs still read from the first save, unchanged; that save is intact.
     stack.start_entity("track")
+    _wait_reachable(api, "/api/v1/tracks")
     assert api.all("/api/v1/tracks") == liked_then
     assert api.all("/api/v1/tracks", save=first["id"]) == liked_then
     assert api.get("/api/v1/tracks", save=ended["id"]).status_code == 404

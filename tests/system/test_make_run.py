@@ -121,10 +121,6 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
                 process.wait()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the library and entity service processes land with issue 3; then this passes",
-)
 def test_every_process_comes_up_and_readyz_answers_200(launched: Launched) -> None:
     answer = _wait_ready(launched.url, launched.process, timeout_s=10)
     assert answer.status_code == 200

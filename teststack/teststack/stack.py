@@ -26,6 +26,7 @@ class Stack:
     internal_token: str
     database_urls: dict[str, str]
     library_overrides: dict[str, Any]
+    entity_overrides: dict[str, Any]
     auth: Running
     entities: dict[str, Running]
     library: Running
@@ -41,10 +42,13 @@ class Stack:
         *,
         database_urls: dict[str, str] | None = None,
         internal_token: str | None = None,
+        entity_overrides: dict[str, Any] | None = None,
         **library_overrides: Any,
     ) -> Stack:
         """`database_urls`: by service name; a service not named gets its own SQLite file
-        in `data_dir`. `library_overrides`: LibrarySettings fields."""
+        in `data_dir`. `entity_overrides`: EntitySettings fields of every entity service.
+        `library_overrides`: LibrarySettings fields."""
+        entity_overrides = entity_overrides or {}
         token = internal_token or secrets.token_urlsafe(24)
         urls = {
             name: (database_urls or {}).get(name) or sqlite_url(data_dir, name)
@@ -63,6 +67,7 @@ class Stack:
                     database_url=urls[name],
                     data_dir=data_dir,
                     internal_token=token,
+                    **entity_overrides,
                 )
                 started.append(entities[name])
             addresses = {"auth": auth.address, **{n: r.address for n, r in entities.items()}}
@@ -86,6 +91,7 @@ class Stack:
             internal_token=token,
             database_urls=urls,
             library_overrides=library_overrides,
+            entity_overrides=entity_overrides,
             auth=auth,
             entities=entities,
             library=library,
@@ -115,6 +121,7 @@ class Stack:
             data_dir=self.data_dir,
             internal_token=self.internal_token,
             address=self.addresses[name],
+            **self.entity_overrides,
         )
 
     def restart_library(self) -> None:

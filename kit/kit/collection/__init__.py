@@ -1,0 +1,1 @@
+"""The collection contract every entity service implements: storage, sync, reads, servicer."""

@@ -1,0 +1,127 @@
+"""The collection contract's logic, the same for every kind: sync a user's collection into
+a version, page a version's items (and an item's child items), get one item, compare two
+versions. What differs between kinds is a `Kind`: what to fetch and how to present it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+from kit import errors
+from kit.collection.model import ChangedItem, Comparison, Ref, StoredEntry, compare_refs
+from kit.collection.store import CollectionStore, Listing
+from kit.collection.sync import Outcome, Progress, SyncRun, Write
+from kit.spotify.client import SpotifyClient
+
+log = logging.getLogger(__name__)
+
+MAX_LIMIT = 1000
+
+
+class Kind(Protocol):
+    name: str
+
+    def plan(self, run: SyncRun) -> list[Write]:
+        """Fetches the first page(s) and submits the rest as tasks on the run."""
+        ...
+
+    def present(self, entry: StoredEntry, body: str, detail: str | None) -> str:
+        """An item's JSON as reads return it. `detail` is given for single-item reads."""
+        ...
+
+
+def add_key(body: str, key: str, value: object) -> str:
+    """A JSON object's text with one more key."""
+    obj = json.loads(body)
+    obj[key] = value
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def check_paging(offset: int, limit: int) -> None:
+    if offset < 0:
+        raise errors.InvalidArgument("offset must be 0 or more")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise errors.InvalidArgument(f"limit must be between 1 and {MAX_LIMIT}")
+
+
+class Collection:
+    def __init__(
+        self,
+        kind: Kind,
+        store: CollectionStore,
+        client_for: Callable[[str], SpotifyClient],
+        workers: int,
+    ) -> None:
+        """`client_for(user_id)`: a Spotify client for that user's sync."""
+        self.kind = kind
+        self._store = store
+        self._client_for = client_for
+        self._workers = workers
+
+    def start_sync(self, user_id: str, full: bool, base_version: str) -> SyncRun:
+        if not user_id:
+            raise errors.InvalidArgument("user_id is required")
+        base: Listing | None = None
+        if base_version:
+            try:
+                base = self._store.listing(user_id, base_version)
+            except errors.NotFound:
+                log.warning("base version unknown; syncing in full", extra={"kind": self.kind.name})
+        return SyncRun(
+            store=self._store,
+            client=self._client_for(user_id),
+            user_id=user_id,
+            full=full,
+            base=base,
+            workers=self._workers,
+        )
+
+    def sync(self, run: SyncRun) -> Iterator[Progress | Outcome]:
+        return run.run(lambda: self.kind.plan(run))
+
+    def list_items(
+        self, user_id: str, version: str, offset: int, limit: int
+    ) -> tuple[list[str], int]:
+        check_paging(offset, limit)
+        listing = self._store.listing(user_id, version)
+        page = self._store.page(listing.id, offset, limit)
+        return [self.kind.present(entry, body, None) for entry, body in page], listing.count
+
+    def get_item(self, user_id: str, version: str, item_id: str) -> str:
+        listing = self._store.listing(user_id, version)
+        entry, body, detail = self._store.entry(listing.id, item_id)
+        return self.kind.present(entry, body, detail)
+
+    def list_children(
+        self, user_id: str, version: str, item_id: str, offset: int, limit: int
+    ) -> tuple[list[str], int]:
+        """A page of one item's child listing (a playlist's items); empty when withheld."""
+        check_paging(offset, limit)
+        listing = self._store.listing(user_id, version)
+        entry, _, _ = self._store.entry(listing.id, item_id)
+        if entry.children is None:
+            return [], 0
+        page = self._store.page(entry.children, offset, limit)
+        return [body for _, body in page], entry.children_count
+
+    def compare(self, user_id: str, from_version: str, to_version: str) -> Comparison:
+        old = self._store.entries(self._store.listing(user_id, from_version).id)
+        new = self._store.entries(self._store.listing(user_id, to_version).id)
+        added, removed = compare_refs([e.ref for e in old], [e.ref for e in new])
+        before = {e.ref.key: e for e in old}
+        changed = []
+        for entry in new:
+            was = before.pop(entry.ref.key, None)
+            if was is None or was.children == entry.children:
+                continue
+            old_items = self._refs(was.children)
+            new_items = self._refs(entry.children)
+            items_added, items_removed = compare_refs(old_items, new_items)
+            if items_added or items_removed:
+                changed.append(ChangedItem(entry.ref, items_added, items_removed))
+        return Comparison(added, removed, changed)
+
+    def _refs(self, listing_id: str | None) -> list[Ref]:
+        return [] if listing_id is None else [e.ref for e in self._store.entries(listing_id)]

@@ -1,0 +1,89 @@
+"""The collection contract's servicer, the same for every entity service: proto in, the
+collection's logic, proto out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
+
+from kit import errors
+from kit.collection.collection import Collection
+from kit.collection.model import Ref
+from kit.collection.sync import Outcome
+
+
+def _ref(ref: Ref) -> collection_pb2.ItemRef:
+    return collection_pb2.ItemRef(id=ref.id, uri=ref.uri, name=ref.name)
+
+
+def _user(user_id: str) -> str:
+    if not user_id:
+        raise errors.InvalidArgument("user_id is required")
+    return user_id
+
+
+class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type: ignore[misc]
+    def __init__(self, collection: Collection) -> None:
+        self._collection = collection
+
+    def Sync(
+        self, request: collection_pb2.SyncRequest, context: Any
+    ) -> Iterator[collection_pb2.SyncResponse]:
+        run = self._collection.start_sync(
+            _user(request.user_id), request.full, request.base_version
+        )
+        # The caller went away (its deadline, or the library stopping): stop fetching now.
+        context.add_callback(run.cancel)
+        for event in self._collection.sync(run):
+            if isinstance(event, Outcome):
+                yield collection_pb2.SyncResponse(
+                    result=collection_pb2.SyncResult(
+                        version=event.version,
+                        count=event.count,
+                        spotify_requests=event.spotify_requests,
+                    )
+                )
+                return
+            yield collection_pb2.SyncResponse(
+                progress=collection_pb2.SyncProgress(
+                    done=event.done,
+                    total=event.total or 0,
+                    total_known=event.total is not None,
+                    spotify_requests=event.spotify_requests,
+                )
+            )
+
+    def ListItems(
+        self, request: collection_pb2.ListItemsRequest, context: Any
+    ) -> collection_pb2.ListItemsResponse:
+        items, total = self._collection.list_items(
+            _user(request.user_id), request.version, request.offset, request.limit
+        )
+        return collection_pb2.ListItemsResponse(items_json=items, total=total)
+
+    def GetItem(
+        self, request: collection_pb2.GetItemRequest, context: Any
+    ) -> collection_pb2.GetItemResponse:
+        item = self._collection.get_item(_user(request.user_id), request.version, request.item_id)
+        return collection_pb2.GetItemResponse(item_json=item)
+
+    def Compare(
+        self, request: collection_pb2.CompareRequest, context: Any
+    ) -> collection_pb2.CompareResponse:
+        comparison = self._collection.compare(
+            _user(request.user_id), request.from_version, request.to_version
+        )
+        return collection_pb2.CompareResponse(
+            added=[_ref(r) for r in comparison.added],
+            removed=[_ref(r) for r in comparison.removed],
+            changed=[
+                collection_pb2.ChangedItem(
+                    item=_ref(c.item),
+                    added=[_ref(r) for r in c.added],
+                    removed=[_ref(r) for r in c.removed],
+                )
+                for c in comparison.changed
+            ],
+        )

@@ -1,0 +1,262 @@
+"""One user's sync of one kind: fetch tasks run on a bounded pool of threads, and one writer
+(the thread that iterates the run) stores each page as it arrives, so nothing holds a whole
+library in memory. A listing that needs several pages (a playlist's items) is sealed when
+its last page is written; the top listing is sealed when every task is done."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from kit import errors
+from kit.collection.model import Entry, StoredEntry
+from kit.collection.store import CollectionStore, Listing
+from kit.spotify.client import SpotifyClient
+
+log = logging.getLogger(__name__)
+
+# A batch of entries for one staged listing.
+Write = tuple[str, Sequence[Entry]]
+Task = Callable[[], "list[Write] | None"]
+
+# Batches the writer stores in one transaction, at most.
+BATCH = 64
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int | None
+    spotify_requests: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    version: str
+    count: int
+    spotify_requests: int
+
+
+class Cancelled(Exception):
+    """Raised in a task that starts after its run was cancelled."""
+
+
+@dataclass
+class _Group:
+    """A child listing being filled: complete when `pages` writes have been stored."""
+
+    listing_id: str
+    pages: int
+    on_complete: Callable[[Listing | None], list[Write]]
+    withheld: bool = False
+
+
+@dataclass
+class _Result:
+    writes: list[Write] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+class SyncRun:
+    def __init__(
+        self,
+        *,
+        store: CollectionStore,
+        client: SpotifyClient,
+        user_id: str,
+        full: bool,
+        base: Listing | None,
+        workers: int,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.user_id = user_id
+        self.full = full
+        self.base = base
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sync")
+        self._results: queue.Queue[_Result] = queue.Queue(maxsize=workers * 4)
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._groups: dict[str, _Group] = {}
+        self._staged: list[str] = []
+        self._cancelled = threading.Event()
+        self._base_entries: dict[str, StoredEntry] | None = None
+        self._reused: Listing | None = None
+        self.top = self.stage()
+        self.total: int | None = None
+        self.done = 0
+
+    # For the kinds' plans (called on pool threads)
+
+    def submit(self, task: Task) -> None:
+        """Runs `task` on the pool; the writes it returns are stored by the writer."""
+        with self._lock:
+            self._pending += 1
+        self._pool.submit(self._run, task)
+
+    def stage(self) -> str:
+        listing_id = self.store.stage()
+        with self._lock:
+            self._staged.append(listing_id)
+        return listing_id
+
+    def expect(
+        self,
+        listing_id: str,
+        pages: int,
+        on_complete: Callable[[Listing | None], list[Write]],
+    ) -> None:
+        """Seals `listing_id` once `pages` writes to it are stored, then stores what
+        `on_complete(sealed)` returns; `sealed` is None when the listing was withheld."""
+        with self._lock:
+            self._groups[listing_id] = _Group(listing_id, pages, on_complete)
+
+    def withhold(self, listing_id: str) -> None:
+        """Spotify refused this child listing's items: it completes as withheld."""
+        with self._lock:
+            group = self._groups.get(listing_id)
+            if group is not None:
+                group.withheld = True
+
+    def set_total(self, total: int) -> None:
+        with self._lock:
+            self.total = total
+
+    def base_entry(self, item_id: str) -> StoredEntry | None:
+        """The entry with this Spotify id in the base version, if any (loaded once)."""
+        with self._lock:
+            if self._base_entries is None:
+                entries = self.store.entries(self.base.id) if self.base else []
+                self._base_entries = {e.ref.id: e for e in entries if e.ref.id}
+            return self._base_entries.get(item_id)
+
+    def reuse_base(self) -> None:
+        """The collection is unchanged since the base version: the result is that version."""
+        assert self.base is not None
+        self._reused = self.base
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    # The writer
+
+    def run(self, plan: Task) -> Iterator[Progress | Outcome]:
+        """Runs `plan` (which submits more tasks) to the end, storing as it goes; yields
+        progress, then the outcome. Closing the iterator cancels the run."""
+        ok = False
+        try:
+            self.submit(plan)
+            yield self._progress()
+            while True:
+                with self._lock:
+                    if self._pending == 0:
+                        break
+                results = [self._next_result()]
+                while len(results) < BATCH:
+                    try:
+                        results.append(self._results.get_nowait())
+                    except queue.Empty:
+                        break
+                writes: list[Write] = []
+                for result in results:
+                    if result.error is not None:
+                        raise result.error
+                    writes.extend(result.writes)
+                self._store(writes)
+                with self._lock:
+                    self._pending -= len(results)
+                yield self._progress()
+            outcome = self._finish()
+            ok = True
+            yield outcome
+        finally:
+            self.cancel()
+            if not ok:
+                with self._lock:
+                    staged = list(self._staged)
+                self.store.discard(staged)
+
+    def _next_result(self) -> _Result:
+        # Cancelled tasks never answer: look up now and then rather than wait forever.
+        while True:
+            try:
+                return self._results.get(timeout=0.2)
+            except queue.Empty:
+                if self._cancelled.is_set():
+                    raise errors.Unavailable("the sync was cancelled") from None
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self, task: Task) -> None:
+        result = _Result()
+        try:
+            if self._cancelled.is_set():
+                raise Cancelled()
+            result.writes = task() or []
+        except BaseException as exc:  # noqa: BLE001 - handed to the writer, which raises it
+            result.error = exc
+        while not self._cancelled.is_set():
+            try:
+                self._results.put(result, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _store(self, writes: list[Write]) -> None:
+        while writes:
+            self.store.write(writes)
+            follow: list[Write] = []
+            for listing_id, entries in writes:
+                if listing_id == self.top:
+                    self.done += len(entries)
+                follow.extend(self._page_stored(listing_id))
+            writes = follow
+
+    def _page_stored(self, listing_id: str) -> list[Write]:
+        with self._lock:
+            group = self._groups.get(listing_id)
+            if group is None:
+                return []
+            group.pages -= 1
+            if group.pages > 0:
+                return []
+            del self._groups[listing_id]
+        if group.withheld:
+            self.store.discard([listing_id])
+            return group.on_complete(None)
+        return group.on_complete(self.store.seal(listing_id))
+
+    def _progress(self) -> Progress:
+        with self._lock:
+            return Progress(self.done, self.total, self.client.requests)
+
+    def _finish(self) -> Outcome:
+        if self._groups:
+            raise errors.Unavailable("a sync ended with listings left incomplete")
+        if self._reused is not None:
+            self.store.discard([self.top])
+            listing = self._reused
+        else:
+            listing = self.store.seal(self.top)
+        version = self.store.record_version(self.user_id, listing)
+        return Outcome(version, listing.count, self.client.requests)
+
+
+def offsets(start: int, total: int, page_size: int) -> list[tuple[int, int]]:
+    """(offset, limit) of the pages after the first `start` items of a list of `total`."""
+    return [(o, min(page_size, total - o)) for o in range(start, total, page_size)]
+
+
+def items_of(page: Any) -> tuple[list[Any], int]:
+    """A Spotify paging object's items and total."""
+    if not isinstance(page, dict):
+        return [], 0
+    return list(page.get("items") or []), int(page.get("total") or 0)

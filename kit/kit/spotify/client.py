@@ -1,0 +1,201 @@
+"""Calls to the Spotify Web API for one user, through unmodified spotipy: a bound on requests
+in flight, one process-wide pause when Spotify answers 429, retries with backoff for 5xx and
+dropped connections, a fresh token when Spotify answers 401, and an exact request count.
+
+Blocking (spotipy is): callers run it on their own threads."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+import spotipy
+from requests.adapters import HTTPAdapter
+
+from kit import errors
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Hands out the user's access token; given the token Spotify just refused, a fresh one.
+TokenSource = Callable[[str | None], str]
+
+TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+@dataclass(frozen=True)
+class SpotifyLimits:
+    # Requests in flight at once for one user's sync.
+    concurrency: int = 8
+    # Tries of one request that fails with a 5xx or a dropped connection.
+    attempts: int = 6
+    backoff_s: float = 0.1
+    max_backoff_s: float = 5.0
+    # A Retry-After longer than this ends the sync as rate limited instead of waiting.
+    max_retry_after_s: float = 300.0
+    # 429 answers one request may meet before the sync gives up.
+    rate_limited_attempts: int = 50
+
+
+class SpotifyRefused(Exception):
+    """Spotify answered 4xx (not 401 or 429) to a request: the request itself is refused."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"Spotify answered {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class SpotifyGate:
+    """One per process: after a 429 with Retry-After, no request of this process goes out
+    until that time, since Spotify's rate limit counts the whole app, not one user."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open_at = 0.0
+
+    def close_for(self, seconds: float) -> None:
+        with self._lock:
+            self._open_at = max(self._open_at, time.monotonic() + seconds)
+
+    def wait(self) -> None:
+        while True:
+            with self._lock:
+                delay = self._open_at - time.monotonic()
+            if delay <= 0:
+                return
+            time.sleep(delay)
+
+
+def spotify_session(pool_size: int = 64) -> requests.Session:
+    """One per process. No transport retries: the client decides what to retry, and a
+    retry hidden in urllib3 would hide 429's Retry-After and miscount requests."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _retry_after(headers: Any) -> float:
+    try:
+        return max(0.0, float((headers or {}).get("Retry-After", 1)))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+class SpotifyClient:
+    """One user's Spotify calls during one sync. Thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        tokens: TokenSource,
+        session: requests.Session,
+        gate: SpotifyGate,
+        timeout_s: float,
+        limits: SpotifyLimits = SpotifyLimits(),
+    ) -> None:
+        self._api_url = api_url.rstrip("/") + "/"
+        self._tokens = tokens
+        self._session = session
+        self._gate = gate
+        self._timeout_s = timeout_s
+        self.limits = limits
+        self._slots = threading.BoundedSemaphore(limits.concurrency)
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._requests = 0
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent to the Web API so far, each retry included."""
+        with self._lock:
+            return self._requests
+
+    def call(self, what: str, fn: Callable[[spotipy.Spotify], T]) -> T:
+        """`fn(spotify)` with retries; `what` names the call in logs and errors.
+
+        Raises SpotifyRefused (4xx), errors.RateLimited (Retry-After beyond the limit),
+        errors.Unavailable (Spotify kept failing) or the token source's errors."""
+        failures = 0
+        rate_limited = 0
+        refreshed = 0
+        while True:
+            self._gate.wait()
+            token = self._current_token()
+            with self._slots:
+                with self._lock:
+                    self._requests += 1
+                try:
+                    return fn(self._spotify(token))
+                except spotipy.SpotifyException as exc:
+                    status, headers, message = exc.http_status, exc.headers, exc.msg
+                except TRANSIENT as exc:
+                    status, headers, message = 0, None, type(exc).__name__
+            if status == 401:
+                refreshed += 1
+                if refreshed > 2:
+                    raise errors.Unavailable(f"Spotify keeps refusing fresh tokens ({what})")
+                self._refresh(token)
+            elif status == 429:
+                rate_limited += 1
+                wait = _retry_after(headers)
+                if wait > self.limits.max_retry_after_s:
+                    raise errors.RateLimited(
+                        f"Spotify asks to wait {wait:.0f}s ({what})", retry_after_s=int(wait)
+                    )
+                if rate_limited > self.limits.rate_limited_attempts:
+                    raise errors.RateLimited(
+                        f"Spotify kept answering 429 ({what})", retry_after_s=int(wait)
+                    )
+                log.info("spotify rate limited", extra={"call": what, "retry_after_s": wait})
+                self._gate.close_for(wait)
+            elif status == 0 or status >= 500:
+                failures += 1
+                if failures >= self.limits.attempts:
+                    raise errors.Unavailable(
+                        f"Spotify failed {failures} times ({what}): {status or message}"
+                    )
+                delay = min(self.limits.max_backoff_s, self.limits.backoff_s * 2 ** (failures - 1))
+                log.info("spotify retry", extra={"call": what, "status": status, "in_s": delay})
+                time.sleep(delay)
+            else:
+                raise SpotifyRefused(status, str(message).rsplit("\n", 1)[-1].strip())
+
+    def _spotify(self, token: str) -> spotipy.Spotify:
+        client = spotipy.Spotify(
+            auth=token, requests_session=self._session, requests_timeout=self._timeout_s
+        )
+        client.prefix = self._api_url
+        return client
+
+    def _current_token(self) -> str:
+        with self._lock:
+            token = self._token
+        if token is None:
+            token = self._tokens(None)
+            with self._lock:
+                self._token = self._token or token
+                token = self._token
+        return token
+
+    def _refresh(self, rejected: str) -> None:
+        with self._lock:
+            if self._token != rejected:
+                return  # another thread already has a fresh one
+        fresh = self._tokens(rejected)
+        with self._lock:
+            if self._token == rejected:
+                self._token = fresh

@@ -1,0 +1,9 @@
+"""python -m album: the album service (saved albums)."""
+
+from __future__ import annotations
+
+from album.service import SERVICE
+from kit.collection.service import main
+
+if __name__ == "__main__":
+    main(SERVICE)

@@ -1,0 +1,8 @@
+"""The album service: the collection contract for saved albums."""
+
+from __future__ import annotations
+
+from album.albums import saved_albums
+from kit.collection.service import EntityService
+
+SERVICE = EntityService("album", saved_albums)

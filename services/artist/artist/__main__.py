@@ -1,0 +1,9 @@
+"""python -m artist: the artist service (followed artists)."""
+
+from __future__ import annotations
+
+from artist.service import SERVICE
+from kit.collection.service import main
+
+if __name__ == "__main__":
+    main(SERVICE)

@@ -1,0 +1,8 @@
+"""The artist service: the collection contract for followed artists."""
+
+from __future__ import annotations
+
+from artist.artists import followed_artists
+from kit.collection.service import EntityService
+
+SERVICE = EntityService("artist", followed_artists)

@@ -1,0 +1,9 @@
+"""python -m playlist: the playlist service (playlists and their items)."""
+
+from __future__ import annotations
+
+from kit.collection.service import main
+from playlist.service import SERVICE
+
+if __name__ == "__main__":
+    main(SERVICE)

@@ -1,0 +1,9 @@
+"""The playlist service: the collection contract for playlists, and their items."""
+
+from __future__ import annotations
+
+from kit.collection.service import EntityService
+from playlist.playlists import playlists
+from playlist.servicer import registrations
+
+SERVICE = EntityService("playlist", playlists, registrations)

@@ -1,0 +1,9 @@
+"""python -m track: the track service (Liked Songs)."""
+
+from __future__ import annotations
+
+from kit.collection.service import main
+from track.service import SERVICE
+
+if __name__ == "__main__":
+    main(SERVICE)

@@ -1,0 +1,8 @@
+"""The track service: the collection contract for Liked Songs."""
+
+from __future__ import annotations
+
+from kit.collection.service import EntityService
+from track.tracks import liked_songs
+
+SERVICE = EntityService("track", liked_songs)

@@ -1,0 +1,36 @@
+"""Liked Songs: /me/tracks, 50 a page, newest first; unchanged when its total and first page
+are."""
+
+from __future__ import annotations
+
+from kit.collection.collection import Kind
+from kit.collection.lists import OffsetList, sync_offset_list
+from kit.collection.model import StoredEntry, ref_of
+from kit.collection.service import EntitySettings
+from kit.collection.sync import SyncRun, Write
+
+PAGE = 50
+
+
+class LikedSongs:
+    name = "tracks"
+
+    def plan(self, run: SyncRun) -> list[Write]:
+        listing = OffsetList(
+            "/me/tracks",
+            lambda sp, offset, limit: sp.current_user_saved_tracks(limit=limit, offset=offset),
+            PAGE,
+        )
+        return sync_offset_list(
+            run,
+            listing,
+            lambda saved: ref_of(saved.get("track") if isinstance(saved, dict) else None),
+            unchanged_when_first_page_is=True,
+        )
+
+    def present(self, entry: StoredEntry, body: str, detail: str | None) -> str:
+        return body
+
+
+def liked_songs(_settings: EntitySettings) -> Kind:
+    return LikedSongs()
