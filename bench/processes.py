@@ -64,49 +64,87 @@ def wait_http(url: str, timeout_s: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def wait_serving(gateway: str, services: tuple[str, ...], timeout_s: float = 60) -> None:
+    """Until the gateway's /readyz sees every one of `services` SERVING on gRPC health (the
+    gateway answers /healthz before the services behind it are up)."""
+    deadline = time.monotonic() + timeout_s
+    states: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        try:
+            states = requests.get(f"{gateway}/readyz", timeout=5).json().get("services", {})
+        except (requests.ConnectionError, ValueError):
+            states = {}
+        if all(states.get(name) == "SERVING" for name in services):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"services did not come up: {states}")
+
+
+def _start_emulator(processes: Processes, emulator_args: tuple[str, ...]) -> str:
+    """Starts the emulator on a free port; returns its URL once it answers."""
+    port = free_port()
+    processes.start(
+        "emulator",
+        "spotify_emulator",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--client-id",
+        CLIENT_ID,
+        "--client-secret",
+        CLIENT_SECRET,
+        "--log-level",
+        "WARNING",
+        *emulator_args,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_http(f"{url}/_emulator/health")
+    return url
+
+
+@contextmanager
+def emulator_only(emulator_args: tuple[str, ...] = ()) -> Iterator[tuple[Processes, str]]:
+    """Yields (processes, emulator URL): the emulator alone, for clients other than Tapedeck."""
+    with tempfile.TemporaryDirectory(prefix="tapedeck-bench-") as tmp:
+        processes = Processes(Path(tmp), dict(os.environ))
+        try:
+            yield processes, _start_emulator(processes, emulator_args)
+        finally:
+            processes.stop()
+
+
 @contextmanager
 def stack(
     services: tuple[str, ...], emulator_args: tuple[str, ...] = ()
 ) -> Iterator[tuple[Processes, str, str]]:
-    """Yields (processes, gateway URL, emulator URL)."""
+    """Yields (processes, gateway URL, emulator URL). `processes.running[name].pid` and
+    `processes.data_dir` (every service's SQLite file) are there for measurements."""
     with tempfile.TemporaryDirectory(prefix="tapedeck-bench-") as tmp:
         data_dir = Path(tmp)
-        emulator_port, http_port = free_port(), free_port()
-        emulator = f"http://127.0.0.1:{emulator_port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("TAPEDECK_")}
-        env |= {
-            "TAPEDECK_DATA_DIR": str(data_dir),
-            "TAPEDECK_HTTP_PORT": str(http_port),
-            "TAPEDECK_PUBLIC_URL": f"http://127.0.0.1:{http_port}",
-            "TAPEDECK_SPOTIFY_CLIENT_ID": CLIENT_ID,
-            "TAPEDECK_SPOTIFY_CLIENT_SECRET": CLIENT_SECRET,
-            "TAPEDECK_SPOTIFY_API_URL": f"{emulator}/v1",
-            "TAPEDECK_SPOTIFY_ACCOUNTS_URL": emulator,
-            "TAPEDECK_LOG_LEVEL": "WARNING",
-        }
-        for name in ("auth", "library", "playlist", "track", "album", "artist", "download"):
-            env[f"TAPEDECK_{name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"
         processes = Processes(data_dir, env)
         try:
-            processes.start(
-                "emulator",
-                "spotify_emulator",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(emulator_port),
-                "--client-id",
-                CLIENT_ID,
-                "--client-secret",
-                CLIENT_SECRET,
-                *emulator_args,
-            )
-            wait_http(f"{emulator}/_emulator/health")
+            emulator = _start_emulator(processes, emulator_args)
+            http_port = free_port()
+            env |= {
+                "TAPEDECK_DATA_DIR": str(data_dir),
+                "TAPEDECK_HTTP_PORT": str(http_port),
+                "TAPEDECK_PUBLIC_URL": f"http://127.0.0.1:{http_port}",
+                "TAPEDECK_SPOTIFY_CLIENT_ID": CLIENT_ID,
+                "TAPEDECK_SPOTIFY_CLIENT_SECRET": CLIENT_SECRET,
+                "TAPEDECK_SPOTIFY_API_URL": f"{emulator}/v1",
+                "TAPEDECK_SPOTIFY_ACCOUNTS_URL": emulator,
+                "TAPEDECK_LOG_LEVEL": "WARNING",
+            }
+            for name in ("auth", "library", "playlist", "track", "album", "artist", "download"):
+                env[f"TAPEDECK_{name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"
             for name in services:
                 processes.start(name, name)
             processes.start("gateway", "gateway")
             gateway = f"http://127.0.0.1:{http_port}"
             wait_http(f"{gateway}/healthz")
+            wait_serving(gateway, services)
             yield processes, gateway, emulator
         finally:
             processes.stop()
