@@ -48,3 +48,35 @@ def test_every_read_equals_the_spotify_library_after_a_save(
         "albums": len(truth.saved_albums()),
         "artists": len(truth.followed_artists()),
     }
+
+
+def test_a_save_on_postgresql_reads_back_exactly_and_resaves_share_storage(
+    tmp_path: Path, postgres_databases: Any, api_for: Any, library_equals: Any
+) -> None:
+    emulator = make_emulator()
+    urls = {
+        name: postgres_databases()
+        for name in ("auth", "library", "playlist", "track", "album", "artist")
+    }
+    stack = Stack.start(emulator, tmp_path, database_urls=urls)
+    try:
+        api = api_for(stack)
+        truth = emulator.user("tapedeck-demo")
+        first = api.save()
+        assert first["status"] == "succeeded", first
+        library_equals(api, truth)
+        truth.like_tracks(3)
+        pid = next(
+            p["id"] for p in truth.playlists_simplified() if not truth.items_withheld(p["id"])
+        )
+        truth.change_playlist(pid, add=2, remove=0)
+        second = api.save()
+        assert second["status"] == "succeeded", second
+        library_equals(api, truth)
+        diff = api.get("/api/v1/library/diff").json()
+        assert len(diff["tracks"]["added"]) == 3
+        assert [c["id"] for c in diff["playlists"]["changed"]] == [pid]
+        assert api.all("/api/v1/tracks", save=first["id"]) != truth.saved_tracks()
+    finally:
+        stack.stop()
+        emulator.stop()

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from teststack.fixtures import make_emulator
 from teststack.stack import Stack
 
@@ -73,6 +74,18 @@ def calls(emulator: Emulator) -> Counter[str]:
     return +Counter(emulator.stats()["by_route"])
 
 
+def rows(stack: Stack) -> dict[str, int]:
+    """Rows of every entity service's collection tables."""
+    counts = {}
+    for service in ("playlist", "track", "album", "artist"):
+        engine = sa.create_engine(stack.database_urls[service])
+        with engine.connect() as conn:
+            for table in ("objects", "listings", "entries", "versions"):
+                counts[f"{service}.{table}"] = conn.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+        engine.dispose()
+    return counts
+
+
 @pytest.fixture
 def demo_stack(tmp_path: Path) -> Iterator[Stack]:
     """The demo library: 25 playlists, 1,500 items, so lists take several pages."""
@@ -103,12 +116,17 @@ def test_an_unchanged_resave_makes_only_the_list_level_calls(
     api = api_for(demo_stack)
     truth = demo_stack.emulator.user("tapedeck-demo")
     first = api.save()
+    stored = rows(demo_stack)
     demo_stack.emulator.reset_stats()
     second = api.save()
     assert second["status"] == "succeeded", second
     assert calls(demo_stack.emulator) == list_level(truth)
     assert second["spotify_requests"] == list_level(truth).total()
     assert second["counts"] == first["counts"]
+    # Saves of an unchanged library store nothing new.
+    for _ in range(3):
+        assert api.save()["status"] == "succeeded"
+    assert rows(demo_stack) == stored
     diff = api.get("/api/v1/library/diff").json()
     assert diff["playlists"] == {"added": [], "removed": [], "changed": []}
     # A full save reads everything again.

@@ -9,32 +9,29 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import spotipy
-
 from kit import errors
-from kit.collection.model import Entry, Json, Ref, digest, encode
+from kit.collection.model import Entry, Ref, digest, encode
 from kit.collection.store import Listing
 from kit.collection.sync import SyncRun, Write, items_of, offsets
 from kit.spotify.client import SpotifyRefused
 
-Fetch = Callable[[spotipy.Spotify, int, int], Any]
 RefOf = Callable[[Any], Ref]
 
 
 class OffsetList:
-    """A list paged by offset and limit. `page_size` steps down (halving) when Spotify
-    answers 400 to a limit, for this list and every later page of it."""
+    """A list paged by offset and limit at `path`. `page_size` steps down (halving) when
+    Spotify answers 400 to a limit, for this list and every later page of it."""
 
-    def __init__(self, what: str, fetch: Fetch, page_size: int) -> None:
-        self.what = what
-        self._fetch = fetch
+    def __init__(self, path: str, page_size: int, params: dict[str, Any] | None = None) -> None:
+        self.what = path
+        self._params = params or {}
         self._lock = threading.Lock()
         self.page_size = page_size
 
     def page(self, run: SyncRun, offset: int, limit: int) -> Any:
         """One page (Spotify's paging object)."""
         try:
-            return run.client.call(self.what, lambda sp: self._fetch(sp, offset, limit))
+            return run.client.get(self.what, {**self._params, "limit": limit, "offset": offset})
         except SpotifyRefused as exc:
             if exc.status != 400 or limit <= 1:
                 raise
@@ -149,15 +146,18 @@ def child_list(
 
 
 def sync_cursor_list(
-    run: SyncRun, what: str, fetch: Callable[[spotipy.Spotify, str | None], Json], ref_of: RefOf
+    run: SyncRun, path: str, params: dict[str, Any], key: str, ref_of: RefOf
 ) -> list[Write]:
-    """Plans a cursor-paged list: one page after another (a cursor cannot be guessed)."""
+    """Plans a cursor-paged list (its page under `key` of the answer): one page after
+    another, since a cursor cannot be guessed."""
 
     def page_task(after: str | None, start: int) -> list[Write]:
+        query = {**params, **({"after": after} if after else {})}
         try:
-            page = run.client.call(what, lambda sp: fetch(sp, after))
+            answer = run.client.get(path, query)
         except SpotifyRefused as exc:
-            raise refused(what, exc) from None
+            raise refused(path, exc) from None
+        page = (answer or {}).get(key) or {}
         items, total = items_of(page)
         if start == 0:
             run.set_total(total)

@@ -21,7 +21,7 @@ from kit.logs import setup_logging
 from kit.secrets import internal_token
 from kit.server import Registration, Served, create_server, run_until_signalled
 from kit.settings import DatabaseSettings, SpotifySettings, TapedeckSettings, load_settings
-from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits, spotify_session
+from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
 from kit.spotify.tokens import AuthTokens
 
 # The collection tables' migrations, shared by every entity service (each runs them on its
@@ -67,7 +67,6 @@ def build(service: EntityService, settings: EntitySettings, token: str) -> Built
     db = open_database(settings.url_for(service.name, settings.data_dir), MIGRATIONS)
     channel = open_channel(settings.auth_addr, token, settings.rpc_timeout_s)
     tokens = AuthTokens(channel, settings.rpc_timeout_s)
-    session = spotify_session(pool_size=4 * settings.spotify_concurrency)
     gate = SpotifyGate()
     limits = SpotifyLimits(
         concurrency=settings.spotify_concurrency,
@@ -79,7 +78,6 @@ def build(service: EntityService, settings: EntitySettings, token: str) -> Built
         return SpotifyClient(
             api_url=settings.spotify_api_url,
             tokens=tokens.for_user(user_id),
-            session=session,
             gate=gate,
             timeout_s=settings.spotify_timeout_s,
             limits=limits,

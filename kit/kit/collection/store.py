@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from kit import errors
-from kit.collection.model import Entry, Ref, StoredEntry, digest, encode
+from kit.collection.model import Entry, Ref, StoredEntry, digest
+from kit.collection.model import encode as json_text
 from kit.collection.tables import EntryRow, ListingRow, ObjectRow, VersionRow
 from kit.database import Database
 
@@ -37,6 +38,82 @@ def _insert_ignoring_duplicates(
     session.execute(insert(table).on_conflict_do_nothing(), list(rows))
 
 
+@dataclass
+class Encoded:
+    """Entries of one listing turned into rows, and the objects they refer to by digest:
+    what the writer stores, far smaller than the parsed JSON it came from."""
+
+    listing_id: str
+    # In ENTRY_COLUMNS order.
+    rows: list[tuple[Any, ...]]
+    objects: dict[str, str]
+
+    def lines(self) -> list[tuple[int, str]]:
+        """(position, what the listing's digest covers of that entry)."""
+        return [(row[1], line_of(row[6], row[7], row[8], row[9], row[5])) for row in self.rows]
+
+
+ENTRY_COLUMNS = (
+    "listing_id",
+    "position",
+    "item_id",
+    "uri",
+    "name",
+    "tag",
+    "object_digest",
+    "detail_digest",
+    "children_id",
+    "withheld",
+)
+
+
+def line_of(
+    obj: str, detail: str | None, children: str | None, withheld: bool, tag: str | None
+) -> str:
+    return f"{obj}|{detail}|{children}|{int(withheld)}|{tag}\n"
+
+
+def content_digest(lines: Iterable[str]) -> str:
+    """A listing's digest: over its entries' lines in position order."""
+    hasher = hashlib.sha256()
+    for line in lines:
+        hasher.update(line.encode())
+    return hasher.hexdigest()
+
+
+def encode(listing_id: str, entries: Sequence[Entry]) -> Encoded:
+    objects: dict[str, str] = {}
+    rows: list[tuple[Any, ...]] = []
+    for entry in entries:
+        body = json_text(entry.obj)
+        object_digest = digest(body)
+        objects[object_digest] = body
+        detail_digest = entry.detail_digest
+        if entry.detail is not None:
+            detail = json_text(entry.detail)
+            detail_digest = digest(detail)
+            objects[detail_digest] = detail
+        rows.append(
+            (
+                listing_id,
+                entry.position,
+                entry.ref.id or None,
+                entry.ref.uri or None,
+                entry.ref.name or None,
+                entry.tag,
+                object_digest,
+                detail_digest,
+                entry.children,
+                entry.withheld,
+            )
+        )
+    return Encoded(listing_id, rows, objects)
+
+
+def new_listing_id() -> str:
+    return uuid.uuid4().hex
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -49,73 +126,59 @@ class CollectionStore:
 
     def stage(self) -> str:
         """A new, empty listing to write entries into; sealed or discarded later."""
-        listing_id = uuid.uuid4().hex
+        listing_id = new_listing_id()
         with self._db.write() as session:
             session.add(ListingRow(id=listing_id, digest=None, count=0, created_at=_now()))
         return listing_id
 
     def write(self, batches: Iterable[tuple[str, Sequence[Entry]]]) -> None:
-        """Entries into staged listings, in one transaction; objects already stored are
-        not stored again."""
+        """Entries into staged listings, in one transaction."""
+        self.write_encoded([encode(listing_id, entries) for listing_id, entries in batches])
+
+    def write_encoded(self, batches: Sequence[Encoded], new_listings: Sequence[str] = ()) -> None:
+        """Encoded entries into staged listings, in one transaction; objects already stored
+        are not stored again. `new_listings`: staged listings to create first (ids from
+        `new_listing_id`), saving a transaction each."""
         objects: dict[str, str] = {}
-        rows: list[dict[str, Any]] = []
-        for listing_id, entries in batches:
-            for entry in entries:
-                body = encode(entry.obj)
-                object_digest = digest(body)
-                objects[object_digest] = body
-                detail_digest = entry.detail_digest
-                if entry.detail is not None:
-                    detail = encode(entry.detail)
-                    detail_digest = digest(detail)
-                    objects[detail_digest] = detail
-                rows.append(
-                    {
-                        "listing_id": listing_id,
-                        "position": entry.position,
-                        "item_id": entry.ref.id or None,
-                        "uri": entry.ref.uri or None,
-                        "name": entry.ref.name or None,
-                        "tag": entry.tag,
-                        "object_digest": object_digest,
-                        "detail_digest": detail_digest,
-                        "children_id": entry.children,
-                        "withheld": entry.withheld,
-                    }
-                )
-        if not rows:
+        rows: list[tuple[Any, ...]] = []
+        for batch in batches:
+            objects.update(batch.objects)
+            rows.extend(batch.rows)
+        if not rows and not new_listings:
             return
         with self._db.write() as session:
-            # Sorted, so concurrent writers take PostgreSQL's index locks in one order.
-            _insert_ignoring_duplicates(
-                session,
-                ObjectRow.__table__,
-                [{"digest": d, "body": objects[d]} for d in sorted(objects)],
-            )
-            session.execute(sa.insert(EntryRow), rows)
-
-    def seal(self, listing_id: str) -> Listing:
-        """Completes a staged listing. If a listing with the same content exists, the
-        staged one is dropped and that one is returned."""
-        hasher = hashlib.sha256()
-        count = 0
-        with self._db.read() as session:
-            rows = session.execute(
-                sa.select(
-                    EntryRow.object_digest,
-                    EntryRow.detail_digest,
-                    EntryRow.children_id,
-                    EntryRow.withheld,
-                    EntryRow.tag,
+            # Driver-level executemany: SQLAlchemy's per-row parameter processing was a
+            # large share of a sync's CPU, and these rows need none of it.
+            connection = session.connection()
+            mark = "?" if connection.dialect.name == "sqlite" else "%s"
+            if new_listings:
+                now = _now()
+                connection.exec_driver_sql(
+                    f"INSERT INTO listings (id, digest, count, created_at) "
+                    f"VALUES ({mark}, NULL, 0, {mark})",
+                    [(listing_id, now) for listing_id in new_listings],
                 )
-                .where(EntryRow.listing_id == listing_id)
-                .order_by(EntryRow.position)
-                .execution_options(yield_per=2000)
-            )
-            for obj, detail, children, withheld, tag in rows:
-                hasher.update(f"{obj}|{detail}|{children}|{int(withheld)}|{tag}\n".encode())
-                count += 1
-        content = hasher.hexdigest()
+            if objects:
+                # Sorted, so concurrent writers take PostgreSQL's index locks in one order.
+                connection.exec_driver_sql(
+                    f"INSERT INTO objects (digest, body) VALUES ({mark}, {mark}) "
+                    "ON CONFLICT DO NOTHING",
+                    [(d, objects[d]) for d in sorted(objects)],
+                )
+            if rows:
+                connection.exec_driver_sql(
+                    f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
+                    f"VALUES ({', '.join([mark] * len(ENTRY_COLUMNS))})",
+                    rows,
+                )
+
+    def seal(self, listing_id: str, lines: Sequence[str] | None = None) -> Listing:
+        """Completes a staged listing. If a listing with the same content exists, the
+        staged one is dropped and that one is returned. `lines`: the entries' digest lines
+        in position order, when the caller kept them (else they are read back)."""
+        if lines is None:
+            lines = self._lines(listing_id)
+        content, count = content_digest(lines), len(lines)
         for _ in range(3):
             existing = self._sealed(content)
             if existing is not None:
@@ -132,6 +195,21 @@ class CollectionStore:
             except IntegrityError:
                 continue  # sealed by a racing writer just now: use theirs
         raise errors.Unavailable("could not seal a listing")
+
+    def _lines(self, listing_id: str) -> list[str]:
+        with self._db.read() as session:
+            rows = session.execute(
+                sa.select(
+                    EntryRow.object_digest,
+                    EntryRow.detail_digest,
+                    EntryRow.children_id,
+                    EntryRow.withheld,
+                    EntryRow.tag,
+                )
+                .where(EntryRow.listing_id == listing_id)
+                .order_by(EntryRow.position)
+            )
+            return [line_of(*row) for row in rows]
 
     def _sealed(self, content: str) -> Listing | None:
         with self._db.read() as session:

@@ -15,7 +15,7 @@ from typing import Any
 
 from kit import errors
 from kit.collection.model import Entry, StoredEntry
-from kit.collection.store import CollectionStore, Listing
+from kit.collection.store import CollectionStore, Encoded, Listing, encode, new_listing_id
 from kit.spotify.client import SpotifyClient
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class _Group:
 
 @dataclass
 class _Result:
-    writes: list[Write] = field(default_factory=list)
+    writes: list[Encoded] = field(default_factory=list)
     error: BaseException | None = None
 
 
@@ -86,6 +86,10 @@ class SyncRun:
         self._staged: list[str] = []
         self._cancelled = threading.Event()
         self._base_entries: dict[str, StoredEntry] | None = None
+        # Staged listings not yet in the database, and each listing's digest lines by
+        # position (kept, so sealing need not read a listing back).
+        self._unborn: set[str] = set()
+        self._lines: dict[str, dict[int, str]] = {}
         self._reused: Listing | None = None
         self.top = self.stage()
         self.total: int | None = None
@@ -100,9 +104,11 @@ class SyncRun:
         self._pool.submit(self._run, task)
 
     def stage(self) -> str:
-        listing_id = self.store.stage()
+        """A new listing to write into; created with its first write."""
+        listing_id = new_listing_id()
         with self._lock:
             self._staged.append(listing_id)
+            self._unborn.add(listing_id)
         return listing_id
 
     def expect(
@@ -163,7 +169,7 @@ class SyncRun:
                         results.append(self._results.get_nowait())
                     except queue.Empty:
                         break
-                writes: list[Write] = []
+                writes: list[Encoded] = []
                 for result in results:
                     if result.error is not None:
                         raise result.error
@@ -177,6 +183,7 @@ class SyncRun:
             yield outcome
         finally:
             self.cancel()
+            self.client.close()
             if not ok:
                 with self._lock:
                     staged = list(self._staged)
@@ -200,7 +207,8 @@ class SyncRun:
         try:
             if self._cancelled.is_set():
                 raise Cancelled()
-            result.writes = task() or []
+            # Encoded here, on the task's thread: the parsed pages are let go at once.
+            result.writes = [encode(listing_id, entries) for listing_id, entries in task() or []]
         except BaseException as exc:  # noqa: BLE001 - handed to the writer, which raises it
             result.error = exc
         while not self._cancelled.is_set():
@@ -210,17 +218,23 @@ class SyncRun:
             except queue.Full:
                 continue
 
-    def _store(self, writes: list[Write]) -> None:
+    def _store(self, writes: list[Encoded]) -> None:
         while writes:
-            self.store.write(writes)
-            follow: list[Write] = []
-            for listing_id, entries in writes:
-                if listing_id == self.top:
-                    self.done += len(entries)
-                follow.extend(self._page_stored(listing_id))
+            with self._lock:
+                born = [b.listing_id for b in writes if b.listing_id in self._unborn]
+                self._unborn.difference_update(born)
+            self.store.write_encoded(writes, new_listings=list(dict.fromkeys(born)))
+            for batch in writes:
+                self._lines.setdefault(batch.listing_id, {}).update(batch.lines())
+            follow: list[Encoded] = []
+            for batch in writes:
+                if batch.listing_id == self.top:
+                    self.done += len(batch.rows)
+                follow.extend(encode(lid, entries) for lid, entries in self._page_stored(batch))
             writes = follow
 
-    def _page_stored(self, listing_id: str) -> list[Write]:
+    def _page_stored(self, batch: Encoded) -> list[Write]:
+        listing_id = batch.listing_id
         with self._lock:
             group = self._groups.get(listing_id)
             if group is None:
@@ -229,10 +243,11 @@ class SyncRun:
             if group.pages > 0:
                 return []
             del self._groups[listing_id]
+        lines = self._lines.pop(listing_id, {})
         if group.withheld:
             self.store.discard([listing_id])
             return group.on_complete(None)
-        return group.on_complete(self.store.seal(listing_id))
+        return group.on_complete(self.store.seal(listing_id, [lines[p] for p in sorted(lines)]))
 
     def _progress(self) -> Progress:
         with self._lock:
@@ -241,11 +256,15 @@ class SyncRun:
     def _finish(self) -> Outcome:
         if self._groups:
             raise errors.Unavailable("a sync ended with listings left incomplete")
+        lines = self._lines.pop(self.top, {})
         if self._reused is not None:
             self.store.discard([self.top])
             listing = self._reused
         else:
-            listing = self.store.seal(self.top)
+            if self.top in self._unborn:  # an empty collection
+                self._unborn.discard(self.top)
+                self.store.write_encoded([], new_listings=[self.top])
+            listing = self.store.seal(self.top, [lines[p] for p in sorted(lines)])
         version = self.store.record_version(self.user_id, listing)
         return Outcome(version, listing.count, self.client.requests)
 

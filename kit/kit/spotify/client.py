@@ -1,8 +1,8 @@
-"""Calls to the Spotify Web API for one user, through unmodified spotipy: a bound on requests
+"""Calls to the Spotify Web API for one user: a bound on requests
 in flight, one process-wide pause when Spotify answers 429, retries with backoff for 5xx and
 dropped connections, a fresh token when Spotify answers 401, and an exact request count.
 
-Blocking (spotipy is): callers run it on their own threads."""
+Blocking: callers run it on their own threads."""
 
 from __future__ import annotations
 
@@ -11,17 +11,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
+import orjson
 import requests
-import spotipy
 from requests.adapters import HTTPAdapter
 
 from kit import errors
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 # Hands out the user's access token; given the token Spotify just refused, a fresh one.
 TokenSource = Callable[[str | None], str]
@@ -77,14 +75,25 @@ class SpotifyGate:
             time.sleep(delay)
 
 
-def spotify_session(pool_size: int = 64) -> requests.Session:
-    """One per process. No transport retries: the client decides what to retry, and a
-    retry hidden in urllib3 would hide 429's Retry-After and miscount requests."""
+def spotify_session(pool_size: int) -> requests.Session:
+    """No transport retries: the client decides what to retry, and a retry hidden in
+    urllib3 would hide 429's Retry-After and miscount requests."""
     session = requests.Session()
+    # No proxy or .netrc lookups on every request: Spotify's address is configured.
+    session.trust_env = False
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def _message(body: bytes) -> str:
+    """The message of Spotify's error body ({"error": {"status", "message"}})."""
+    try:
+        error = orjson.loads(body).get("error")
+        return str(error.get("message") if isinstance(error, dict) else error)
+    except (orjson.JSONDecodeError, AttributeError):
+        return body[:200].decode(errors="replace")
 
 
 def _retry_after(headers: Any) -> float:
@@ -95,24 +104,29 @@ def _retry_after(headers: Any) -> float:
 
 
 class SpotifyClient:
-    """One user's Spotify calls during one sync. Thread-safe."""
+    """One user's Spotify calls during one sync. Thread-safe.
+
+    Pages go through requests and orjson, not spotipy: spotipy formats every response into
+    a debug log line even when debug logging is off, which cost about a fifth of the
+    playlist service's CPU in a save (bench/README.md). spotipy still does the OAuth flows
+    (kit.spotify.accounts)."""
 
     def __init__(
         self,
         *,
         api_url: str,
         tokens: TokenSource,
-        session: requests.Session,
         gate: SpotifyGate,
         timeout_s: float,
         limits: SpotifyLimits = SpotifyLimits(),
     ) -> None:
         self._api_url = api_url.rstrip("/") + "/"
         self._tokens = tokens
-        self._session = session
         self._gate = gate
         self._timeout_s = timeout_s
         self.limits = limits
+        # One connection pool for the whole sync.
+        self._session = spotify_session(2 * limits.concurrency)
         self._slots = threading.BoundedSemaphore(limits.concurrency)
         self._lock = threading.Lock()
         self._token: str | None = None
@@ -124,11 +138,16 @@ class SpotifyClient:
         with self._lock:
             return self._requests
 
-    def call(self, what: str, fn: Callable[[spotipy.Spotify], T]) -> T:
-        """`fn(spotify)` with retries; `what` names the call in logs and errors.
+    def close(self) -> None:
+        self._session.close()
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET `path` (relative to the API URL) as JSON, with retries.
 
         Raises SpotifyRefused (4xx), errors.RateLimited (Retry-After beyond the limit),
         errors.Unavailable (Spotify kept failing) or the token source's errors."""
+        url = self._api_url + path.lstrip("/")
+        what = "/" + path.lstrip("/")
         failures = 0
         rate_limited = 0
         refreshed = 0
@@ -139,11 +158,20 @@ class SpotifyClient:
                 with self._lock:
                     self._requests += 1
                 try:
-                    return fn(self._spotify(token))
-                except spotipy.SpotifyException as exc:
-                    status, headers, message = exc.http_status, exc.headers, exc.msg
+                    response = self._session.get(
+                        url,
+                        params=params,
+                        headers={"Authorization": f"Bearer {token}"},
+                        timeout=self._timeout_s,
+                    )
+                    status = response.status_code
+                    if status < 300:
+                        return orjson.loads(response.content) if response.content else None
+                    headers, message = response.headers, _message(response.content)
                 except TRANSIENT as exc:
                     status, headers, message = 0, None, type(exc).__name__
+                except orjson.JSONDecodeError:
+                    status, headers, message = 0, None, "a truncated answer"
             if status == 401:
                 refreshed += 1
                 if refreshed > 2:
@@ -172,14 +200,7 @@ class SpotifyClient:
                 log.info("spotify retry", extra={"call": what, "status": status, "in_s": delay})
                 time.sleep(delay)
             else:
-                raise SpotifyRefused(status, str(message).rsplit("\n", 1)[-1].strip())
-
-    def _spotify(self, token: str) -> spotipy.Spotify:
-        client = spotipy.Spotify(
-            auth=token, requests_session=self._session, requests_timeout=self._timeout_s
-        )
-        client.prefix = self._api_url
-        return client
+                raise SpotifyRefused(status, message)
 
     def _current_token(self) -> str:
         with self._lock:

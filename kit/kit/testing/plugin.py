@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def sqlite_database_url(tmp_path: Path) -> str:
     """A fresh SQLite database, for tests whose subject is not storage."""
     return sqlite_url(tmp_path)
+
+
+@pytest.fixture
+def postgres_databases() -> Iterator[Callable[[], str]]:
+    """Makes fresh PostgreSQL databases on call, all dropped afterwards (for a whole stack)."""
+    _require_postgres()
+    with ExitStack() as databases:
+        yield lambda: databases.enter_context(fresh_postgres_database())

@@ -22,11 +22,7 @@ def _album(saved: Any) -> Any:
 
 
 def _tracks(album_id: str) -> OffsetList:
-    return OffsetList(
-        f"/albums/{album_id}/tracks",
-        lambda sp, offset, limit: sp.album_tracks(album_id, limit=limit, offset=offset),
-        PAGE,
-    )
+    return OffsetList(f"albums/{album_id}/tracks", PAGE)
 
 
 def _children(run: SyncRun, entry: Entry) -> list[Write] | None:
@@ -50,11 +46,7 @@ class SavedAlbums:
     name = "albums"
 
     def plan(self, run: SyncRun) -> list[Write]:
-        listing = OffsetList(
-            "/me/albums",
-            lambda sp, offset, limit: sp.current_user_saved_albums(limit=limit, offset=offset),
-            PAGE,
-        )
+        listing = OffsetList("me/albums", PAGE)
         return sync_offset_list(
             run,
             listing,

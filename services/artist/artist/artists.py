@@ -3,10 +3,6 @@ another). Its order is not by recency, so no first-page shortcut: every save rea
 
 from __future__ import annotations
 
-from typing import Any
-
-import spotipy
-
 from kit.collection.collection import Kind
 from kit.collection.lists import sync_cursor_list
 from kit.collection.model import StoredEntry, ref_of
@@ -16,16 +12,13 @@ from kit.collection.sync import SyncRun, Write
 PAGE = 50
 
 
-def _page(sp: spotipy.Spotify, after: str | None) -> Any:
-    answer = sp.current_user_followed_artists(limit=PAGE, after=after)
-    return (answer or {}).get("artists") or {}
-
-
 class FollowedArtists:
     name = "artists"
 
     def plan(self, run: SyncRun) -> list[Write]:
-        return sync_cursor_list(run, "/me/following", _page, ref_of)
+        return sync_cursor_list(
+            run, "me/following", {"type": "artist", "limit": PAGE}, "artists", ref_of
+        )
 
     def present(self, entry: StoredEntry, body: str, detail: str | None) -> str:
         return body

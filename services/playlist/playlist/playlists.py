@@ -21,6 +21,8 @@ from kit.collection.sync import SyncRun, Write
 from kit.spotify.client import SpotifyRefused
 
 PAGE = 50
+# Episodes too: without them Spotify answers null for every episode in a playlist.
+TYPES = "track,episode"
 # Where each shape keeps a playlist's items: 2026 `items`, the older `tracks`.
 ITEMS_KEYS = ("items", "tracks")
 
@@ -52,11 +54,7 @@ class Playlists:
         self._items_page_size = items_page_size
 
     def plan(self, run: SyncRun) -> list[Write]:
-        listing = OffsetList(
-            "/me/playlists",
-            lambda sp, offset, limit: sp.current_user_playlists(limit=limit, offset=offset),
-            PAGE,
-        )
+        listing = OffsetList("me/playlists", PAGE)
         return sync_offset_list(
             run,
             listing,
@@ -93,9 +91,9 @@ class Playlists:
 
     def _fetch(self, run: SyncRun, entry: Entry) -> list[Write]:
         playlist_id = entry.ref.id
-        what = f"/playlists/{playlist_id}"
+        what = f"playlists/{playlist_id}"
         try:
-            full = run.client.call(what, lambda sp: sp.playlist(playlist_id))
+            full = run.client.get(what, {"additional_types": TYPES})
         except SpotifyRefused as exc:
             raise refused(what, exc) from None
         key, nested = _nested(full)
@@ -103,11 +101,7 @@ class Playlists:
         parent = Entry(entry.position, entry.obj, entry.ref, tag=entry.tag, detail=detail)
         if nested is None:
             return [(run.top, [replace(parent, withheld=True)])]
-        items = OffsetList(
-            f"{what}/items",
-            lambda sp, offset, limit: sp.playlist_items(playlist_id, limit=limit, offset=offset),
-            self._items_page_size,
-        )
+        items = OffsetList(f"{what}/items", self._items_page_size, {"additional_types": TYPES})
         return child_list(run, parent, nested, items, item_ref, withheld_on_403=True)
 
     def present(self, entry: StoredEntry, body: str, detail: str | None) -> str:

@@ -16,11 +16,7 @@ class LikedSongs:
     name = "tracks"
 
     def plan(self, run: SyncRun) -> list[Write]:
-        listing = OffsetList(
-            "/me/tracks",
-            lambda sp, offset, limit: sp.current_user_saved_tracks(limit=limit, offset=offset),
-            PAGE,
-        )
+        listing = OffsetList("me/tracks", PAGE)
         return sync_offset_list(
             run,
             listing,

@@ -1,0 +1,116 @@
+"""The collection tables on SQLite and PostgreSQL: an unchanged list is stored once, objects
+are shared, order and awkward items are kept, versions belong to their user."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from kit import errors
+from kit.collection.model import Entry, ref_of
+from kit.collection.service import MIGRATIONS
+from kit.collection.store import CollectionStore
+from kit.database import Database, open_database
+
+AWKWARD = [
+    {"id": "t1", "uri": "spotify:track:t1", "name": 'Commas, "quotes"\nand a newline'},
+    None,
+    {"id": None, "uri": "spotify:local:a:b:c:1", "name": "../../etc/passwd", "is_local": True},
+    {"id": "e1", "uri": "spotify:episode:e1", "name": "Épisode 🎧", "type": "episode"},
+    {"id": "t1", "uri": "spotify:track:t1", "name": 'Commas, "quotes"\nand a newline'},
+]
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = open_database(database_url, MIGRATIONS)
+    yield database
+    database.dispose()
+
+
+def _counts(db: Database) -> dict[str, int]:
+    with db.read() as session:
+        return {
+            table: int(session.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0)
+            for table in ("objects", "listings", "entries", "versions")
+        }
+
+
+def _save(store: CollectionStore, user: str, objects: list[object]) -> str:
+    staged = store.stage()
+    store.write([(staged, [Entry(i, obj, ref_of(obj)) for i, obj in enumerate(objects)])])
+    return store.record_version(user, store.seal(staged))
+
+
+def test_an_unchanged_list_saved_again_takes_no_more_rows(db: Database) -> None:
+    store = CollectionStore(db)
+    first = _save(store, "alice", AWKWARD)
+    after_one = _counts(db)
+    for _ in range(5):
+        assert _save(store, "alice", AWKWARD) == first
+    assert _counts(db) == after_one
+    # The same object twice in the list, and in another list, is one object row.
+    assert after_one["objects"] == 4
+    _save(store, "alice", AWKWARD[:2])
+    assert _counts(db)["objects"] == 4
+
+
+def test_order_and_awkward_items_read_back_exactly(db: Database) -> None:
+    store = CollectionStore(db)
+    version = _save(store, "alice", AWKWARD)
+    listing = store.listing("alice", version)
+    assert listing.count == len(AWKWARD)
+    assert [json.loads(body) for _, body in store.page(listing.id, 0, 100)] == AWKWARD
+    assert [json.loads(body) for _, body in store.page(listing.id, 1, 2)] == AWKWARD[1:3]
+    assert store.page(listing.id, 5, 10) == []
+    entry, body, _ = store.entry(listing.id, "e1")
+    assert entry.position == 3 and json.loads(body) == AWKWARD[3]
+
+
+def test_a_version_is_readable_by_its_user_only(db: Database) -> None:
+    store = CollectionStore(db)
+    version = _save(store, "alice", AWKWARD)
+    with pytest.raises(errors.NotFound):
+        store.listing("bob", version)
+    with pytest.raises(errors.NotFound):
+        store.listing("alice", "0" * 32)
+    # Bob saving the same content gets his own version row over the shared listing.
+    assert _save(store, "bob", AWKWARD) == version
+    assert store.listing("bob", version) == store.listing("alice", version)
+
+
+def test_discarding_a_failed_sync_keeps_sealed_listings(db: Database) -> None:
+    store = CollectionStore(db)
+    version = _save(store, "alice", AWKWARD)
+    sealed = store.listing("alice", version)
+    staged = store.stage()
+    store.write([(staged, [Entry(0, {"id": "x"}, ref_of({"id": "x"}))])])
+    store.discard([staged, sealed.id])
+    assert [e.position for e in store.entries(sealed.id)] == list(range(len(AWKWARD)))
+    assert store.entries(staged) == []
+
+
+def test_racing_writers_of_the_same_list_share_one_listing(db: Database) -> None:
+    store = CollectionStore(db)
+    versions: list[str] = []
+    failures: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            versions.append(_save(store, "alice", AWKWARD * 20))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=save) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(set(versions)) == 1
+    counts = _counts(db)
+    assert counts["listings"] == 1 and counts["entries"] == len(AWKWARD) * 20
