@@ -139,6 +139,30 @@ def test_a_demo_login_gives_a_token_that_me_accepts(launched: Launched) -> None:
     assert me.json()["id"] == "tapedeck-demo"
 
 
+def test_a_demo_user_saves_the_library_and_reads_it_back(launched: Launched) -> None:
+    _wait_ready(launched.url, launched.process, timeout_s=10)
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {login(launched.url)}"
+    started = session.post(f"{launched.url}/api/v1/library/saves", json={}, timeout=10)
+    assert started.status_code == 202, started.text
+    deadline = time.monotonic() + 60
+    while True:
+        save = session.get(f"{launched.url}/api/v1/library/saves/{started.json()['id']}").json()
+        if save["status"] not in ("queued", "running"):
+            break
+        assert time.monotonic() < deadline, save
+        time.sleep(0.2)
+    assert save["status"] == "succeeded", save
+    # The demo library: 25 playlists, 300 liked songs, 60 albums, 80 artists.
+    assert save["counts"] == {"playlists": 25, "tracks": 300, "albums": 60, "artists": 80}
+    playlists = session.get(f"{launched.url}/api/v1/playlists", params={"limit": 100}).json()
+    assert playlists["total"] == 25
+    largest = max(playlists["items"], key=lambda p: p["tapedeck"]["items_saved"])
+    items = session.get(f"{launched.url}/api/v1/playlists/{largest['id']}/tracks").json()
+    assert items["total"] == largest["tapedeck"]["items_saved"] > 50
+    assert len(items["items"]) == 50 and items["next"]
+
+
 def test_each_process_logs_to_its_own_file_without_secrets(launched: Launched) -> None:
     logs = launched.data_dir / "logs"
     for program in ("auth", "gateway", "library"):
