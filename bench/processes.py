@@ -135,7 +135,7 @@ def stack(
                 "TAPEDECK_SPOTIFY_CLIENT_SECRET": CLIENT_SECRET,
                 "TAPEDECK_SPOTIFY_API_URL": f"{emulator}/v1",
                 "TAPEDECK_SPOTIFY_ACCOUNTS_URL": emulator,
-                "TAPEDECK_LOG_LEVEL": "WARNING",
+                "TAPEDECK_LOG_LEVEL": "INFO",
             }
             for name in ("auth", "library", "playlist", "track", "album", "artist", "download"):
                 env[f"TAPEDECK_{name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"

@@ -25,6 +25,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # 16 MB of page cache (grown only as used) rather than 2 MB: a sync's inserts land all
+    # over the indexes of a database of hundreds of MB.
+    cursor.execute("PRAGMA cache_size=-16384")
     cursor.close()
 
 

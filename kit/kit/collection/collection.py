@@ -99,12 +99,10 @@ class Collection:
     ) -> tuple[list[str], int]:
         """A page of one item's child listing (a playlist's items); empty when withheld."""
         check_paging(offset, limit)
-        listing = self._store.listing(user_id, version)
-        entry, _, _ = self._store.entry(listing.id, item_id)
-        if entry.children is None:
+        children = self._store.children(user_id, version, item_id)
+        if children is None:
             return [], 0
-        page = self._store.page(entry.children, offset, limit)
-        return [body for _, body in page], entry.children_count
+        return self._store.bodies(children.id, offset, limit), children.count
 
     def compare(self, user_id: str, from_version: str, to_version: str) -> Comparison:
         old = self._store.entries(self._store.listing(user_id, from_version).id)

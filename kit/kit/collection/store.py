@@ -135,42 +135,88 @@ class CollectionStore:
         """Entries into staged listings, in one transaction."""
         self.write_encoded([encode(listing_id, entries) for listing_id, entries in batches])
 
-    def write_encoded(self, batches: Sequence[Encoded], new_listings: Sequence[str] = ()) -> None:
-        """Encoded entries into staged listings, in one transaction; objects already stored
-        are not stored again. `new_listings`: staged listings to create first (ids from
-        `new_listing_id`), saving a transaction each."""
+    def write_encoded(
+        self,
+        batches: Sequence[Encoded],
+        new_listings: Sequence[str] = (),
+        seals: Sequence[tuple[str, Sequence[str]]] = (),
+    ) -> dict[str, Listing]:
+        """Encoded entries into staged listings, then `seals` (listing, its digest lines in
+        position order), all in one transaction; objects already stored are not stored
+        again. `new_listings`: staged listings to create first (ids from
+        `new_listing_id`), saving a transaction each. Returns each sealed listing's
+        result: itself, or the listing that already held the same content."""
         objects: dict[str, str] = {}
         rows: list[tuple[Any, ...]] = []
         for batch in batches:
             objects.update(batch.objects)
             rows.extend(batch.rows)
-        if not rows and not new_listings:
-            return
-        with self._db.write() as session:
-            # Driver-level executemany: SQLAlchemy's per-row parameter processing was a
-            # large share of a sync's CPU, and these rows need none of it.
-            connection = session.connection()
-            mark = "?" if connection.dialect.name == "sqlite" else "%s"
-            if new_listings:
-                now = _now()
-                connection.exec_driver_sql(
-                    f"INSERT INTO listings (id, digest, count, created_at) "
-                    f"VALUES ({mark}, NULL, 0, {mark})",
-                    [(listing_id, now) for listing_id in new_listings],
-                )
-            if objects:
-                # Sorted, so concurrent writers take PostgreSQL's index locks in one order.
-                connection.exec_driver_sql(
-                    f"INSERT INTO objects (digest, body) VALUES ({mark}, {mark}) "
-                    "ON CONFLICT DO NOTHING",
-                    [(d, objects[d]) for d in sorted(objects)],
-                )
-            if rows:
-                connection.exec_driver_sql(
-                    f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
-                    f"VALUES ({', '.join([mark] * len(ENTRY_COLUMNS))})",
-                    rows,
-                )
+        if not rows and not new_listings and not seals:
+            return {}
+        for _ in range(3):
+            try:
+                with self._db.write() as session:
+                    connection = session.connection()
+                    self._insert(connection, new_listings, objects, rows)
+                    return {
+                        listing_id: self._seal(connection, listing_id, lines)
+                        for listing_id, lines in seals
+                    }
+            except IntegrityError:
+                # A racing writer sealed the same content just now (PostgreSQL): the next
+                # try finds and shares theirs.
+                continue
+        raise errors.Unavailable("could not store a batch")
+
+    @staticmethod
+    def _insert(
+        connection: sa.Connection,
+        new_listings: Sequence[str],
+        objects: dict[str, str],
+        rows: list[tuple[Any, ...]],
+    ) -> None:
+        # Driver-level executemany: SQLAlchemy's per-row parameter processing was a large
+        # share of a sync's CPU, and these rows need none of it.
+        mark = "?" if connection.dialect.name == "sqlite" else "%s"
+        if new_listings:
+            now = _now()
+            connection.exec_driver_sql(
+                f"INSERT INTO listings (id, digest, count, created_at) "
+                f"VALUES ({mark}, NULL, 0, {mark})",
+                [(listing_id, now) for listing_id in new_listings],
+            )
+        if objects:
+            # Sorted, so concurrent writers take PostgreSQL's index locks in one order.
+            connection.exec_driver_sql(
+                f"INSERT INTO objects (digest, body) VALUES ({mark}, {mark}) "
+                "ON CONFLICT DO NOTHING",
+                [(d, objects[d]) for d in sorted(objects)],
+            )
+        if rows:
+            connection.exec_driver_sql(
+                f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
+                f"VALUES ({', '.join([mark] * len(ENTRY_COLUMNS))})",
+                rows,
+            )
+
+    @staticmethod
+    def _seal(connection: sa.Connection, listing_id: str, lines: Sequence[str]) -> Listing:
+        content, count = content_digest(lines), len(lines)
+        existing = connection.execute(
+            sa.select(ListingRow.id, ListingRow.count.label("n")).where(
+                ListingRow.digest == content
+            )
+        ).first()
+        if existing is not None:
+            connection.execute(sa.delete(EntryRow).where(EntryRow.listing_id == listing_id))
+            connection.execute(sa.delete(ListingRow).where(ListingRow.id == listing_id))
+            return Listing(existing.id, existing.n)
+        connection.execute(
+            sa.update(ListingRow)
+            .where(ListingRow.id == listing_id)
+            .values(digest=content, count=count)
+        )
+        return Listing(listing_id, count)
 
     def seal(self, listing_id: str, lines: Sequence[str] | None = None) -> Listing:
         """Completes a staged listing. If a listing with the same content exists, the
@@ -178,23 +224,7 @@ class CollectionStore:
         in position order, when the caller kept them (else they are read back)."""
         if lines is None:
             lines = self._lines(listing_id)
-        content, count = content_digest(lines), len(lines)
-        for _ in range(3):
-            existing = self._sealed(content)
-            if existing is not None:
-                self.discard([listing_id])
-                return existing
-            try:
-                with self._db.write() as session:
-                    session.execute(
-                        sa.update(ListingRow)
-                        .where(ListingRow.id == listing_id)
-                        .values(digest=content, count=count)
-                    )
-                return Listing(listing_id, count)
-            except IntegrityError:
-                continue  # sealed by a racing writer just now: use theirs
-        raise errors.Unavailable("could not seal a listing")
+        return self.write_encoded([], seals=[(listing_id, lines)])[listing_id]
 
     def _lines(self, listing_id: str) -> list[str]:
         with self._db.read() as session:
@@ -210,15 +240,6 @@ class CollectionStore:
                 .order_by(EntryRow.position)
             )
             return [line_of(*row) for row in rows]
-
-    def _sealed(self, content: str) -> Listing | None:
-        with self._db.read() as session:
-            row = session.execute(
-                sa.select(ListingRow.id, ListingRow.count.label("n")).where(
-                    ListingRow.digest == content
-                )
-            ).first()
-        return Listing(row.id, row.n) if row else None
 
     def discard(self, listing_ids: Sequence[str]) -> None:
         """Drops staged (unsealed) listings and their entries."""
@@ -274,6 +295,27 @@ class CollectionStore:
             raise errors.NotFound("no such version")
         return Listing(row.id, row.n)
 
+    def children(self, user_id: str, version: str, item_id: str) -> Listing | None:
+        """The child listing of an item of a user's version, in one query; None when the
+        item has none (withheld); NotFound for an unknown version or item."""
+        child = aliased(ListingRow)
+        with self._db.read() as session:
+            row = session.execute(
+                sa.select(EntryRow.children_id, sa.func.coalesce(child.count, 0).label("n"))
+                .join(VersionRow, VersionRow.listing_id == EntryRow.listing_id)
+                .outerjoin(child, child.id == EntryRow.children_id)
+                .where(
+                    VersionRow.user_id == user_id,
+                    VersionRow.version == version,
+                    EntryRow.item_id == item_id,
+                )
+                .order_by(EntryRow.position)
+                .limit(1)
+            ).first()
+        if row is None:
+            raise errors.NotFound("no such item in this version")
+        return Listing(row.children_id, row.n) if row.children_id else None
+
     def count(self, listing_id: str) -> int:
         with self._db.read() as session:
             return int(
@@ -291,6 +333,20 @@ class CollectionStore:
                 .limit(limit)
             ).all()
         return [(_stored(row), row.body) for row in rows]
+
+    def bodies(self, listing_id: str, offset: int, limit: int) -> list[str]:
+        """The objects' JSON of entries [offset, offset+limit), in order."""
+        with self._db.read() as session:
+            return list(
+                session.scalars(
+                    sa.select(ObjectRow.body)
+                    .join(EntryRow, EntryRow.object_digest == ObjectRow.digest)
+                    .where(EntryRow.listing_id == listing_id)
+                    .order_by(EntryRow.position)
+                    .offset(offset)
+                    .limit(limit)
+                )
+            )
 
     def entry(self, listing_id: str, item_id: str) -> tuple[StoredEntry, str, str | None]:
         """The first entry of that Spotify id: (entry, object JSON, detail JSON or None)."""

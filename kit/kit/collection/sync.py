@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -90,6 +91,8 @@ class SyncRun:
         # position (kept, so sealing need not read a listing back).
         self._unborn: set[str] = set()
         self._lines: dict[str, dict[int, str]] = {}
+        # Writes that completing listings produced, stored with the next batch.
+        self._carry: list[Encoded] = []
         self._reused: Listing | None = None
         self.top = self.stage()
         self.total: int | None = None
@@ -156,13 +159,19 @@ class SyncRun:
         """Runs `plan` (which submits more tasks) to the end, storing as it goes; yields
         progress, then the outcome. Closing the iterator cancels the run."""
         ok = False
+        started = time.monotonic()
+        storing = 0.0
         try:
             self.submit(plan)
             yield self._progress()
             while True:
                 with self._lock:
-                    if self._pending == 0:
+                    pending = self._pending
+                if pending == 0:
+                    if not self._carry:
                         break
+                    self._store([])
+                    continue
                 results = [self._next_result()]
                 while len(results) < BATCH:
                     try:
@@ -174,12 +183,24 @@ class SyncRun:
                     if result.error is not None:
                         raise result.error
                     writes.extend(result.writes)
+                began = time.monotonic()
                 self._store(writes)
+                storing += time.monotonic() - began
                 with self._lock:
                     self._pending -= len(results)
                 yield self._progress()
             outcome = self._finish()
             ok = True
+            log.info(
+                "sync finished",
+                extra={
+                    "count": outcome.count,
+                    "spotify_requests": outcome.spotify_requests,
+                    "seconds": round(time.monotonic() - started, 3),
+                    # Time the one writer spent storing: near `seconds`, it is the bound.
+                    "storing_s": round(storing, 3),
+                },
+            )
             yield outcome
         finally:
             self.cancel()
@@ -219,35 +240,41 @@ class SyncRun:
                 continue
 
     def _store(self, writes: list[Encoded]) -> None:
-        while writes:
-            with self._lock:
-                born = [b.listing_id for b in writes if b.listing_id in self._unborn]
-                self._unborn.difference_update(born)
-            self.store.write_encoded(writes, new_listings=list(dict.fromkeys(born)))
-            for batch in writes:
-                self._lines.setdefault(batch.listing_id, {}).update(batch.lines())
-            follow: list[Encoded] = []
-            for batch in writes:
-                if batch.listing_id == self.top:
-                    self.done += len(batch.rows)
-                follow.extend(encode(lid, entries) for lid, entries in self._page_stored(batch))
-            writes = follow
-
-    def _page_stored(self, batch: Encoded) -> list[Write]:
-        listing_id = batch.listing_id
+        """Stores a batch and seals the listings it completes, in one transaction. What
+        completing them adds (their parents' entries) waits in `_carry` for the next batch."""
+        writes = self._carry + writes
+        self._carry = []
+        if not writes:
+            return
+        completed: list[_Group] = []
         with self._lock:
-            group = self._groups.get(listing_id)
-            if group is None:
-                return []
-            group.pages -= 1
-            if group.pages > 0:
-                return []
-            del self._groups[listing_id]
-        lines = self._lines.pop(listing_id, {})
-        if group.withheld:
-            self.store.discard([listing_id])
-            return group.on_complete(None)
-        return group.on_complete(self.store.seal(listing_id, [lines[p] for p in sorted(lines)]))
+            born = [b.listing_id for b in writes if b.listing_id in self._unborn]
+            self._unborn.difference_update(born)
+            for batch in writes:
+                group = self._groups.get(batch.listing_id)
+                if group is not None:
+                    group.pages -= 1
+                    if group.pages == 0:
+                        completed.append(self._groups.pop(batch.listing_id))
+        for batch in writes:
+            self._lines.setdefault(batch.listing_id, {}).update(batch.lines())
+            if batch.listing_id == self.top:
+                self.done += len(batch.rows)
+        seals = []
+        for group in completed:
+            lines = self._lines.pop(group.listing_id, {})
+            if not group.withheld:
+                seals.append((group.listing_id, [lines[p] for p in sorted(lines)]))
+        sealed = self.store.write_encoded(
+            writes, new_listings=list(dict.fromkeys(born)), seals=seals
+        )
+        for group in completed:
+            if group.withheld:
+                self.store.discard([group.listing_id])
+                follow = group.on_complete(None)
+            else:
+                follow = group.on_complete(sealed[group.listing_id])
+            self._carry.extend(encode(lid, entries) for lid, entries in follow)
 
     def _progress(self) -> Progress:
         with self._lock:
