@@ -39,7 +39,11 @@ class ListingRow(Base):
 
 class EntryRow(Base):
     __tablename__ = "entries"
-    __table_args__ = (sa.Index("ix_entries_listing_item", "listing_id", "item_id"),)
+    __table_args__ = (
+        sa.Index("ix_entries_listing_item", "listing_id", "item_id"),
+        # Rows are small and found by their key: one B-tree instead of a table and an index.
+        {"sqlite_with_rowid": False},
+    )
 
     listing_id: Mapped[str] = mapped_column(
         sa.String(32), sa.ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True

@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("detail_digest", sa.String(64), sa.ForeignKey("objects.digest"), nullable=True),
         sa.Column("children_id", sa.String(32), sa.ForeignKey("listings.id"), nullable=True),
         sa.Column("withheld", sa.Boolean, nullable=False),
+        # Rows are small and found by their key: one B-tree instead of a table and an index.
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_entries_listing_item", "entries", ["listing_id", "item_id"])
     op.create_table(
