@@ -316,12 +316,6 @@ class CollectionStore:
             raise errors.NotFound("no such item in this version")
         return Listing(row.children_id, row.n) if row.children_id else None
 
-    def count(self, listing_id: str) -> int:
-        with self._db.read() as session:
-            return int(
-                session.scalar(sa.select(ListingRow.count).where(ListingRow.id == listing_id)) or 0
-            )
-
     def page(self, listing_id: str, offset: int, limit: int) -> list[tuple[StoredEntry, str]]:
         """Entries [offset, offset+limit) in order, each with its object's JSON."""
         with self._db.read() as session:

@@ -149,10 +149,6 @@ class SyncRun:
         assert self.base is not None
         self._reused = self.base
 
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
-
     # The writer
 
     def run(self, plan: Task) -> Iterator[Progress | Outcome]:

@@ -129,6 +129,7 @@ class SpotifyClient:
         self._session = spotify_session(2 * limits.concurrency)
         self._slots = threading.BoundedSemaphore(limits.concurrency)
         self._lock = threading.Lock()
+        self._first_token = threading.Lock()
         self._token: str | None = None
         self._requests = 0
 
@@ -204,13 +205,17 @@ class SpotifyClient:
 
     def _current_token(self) -> str:
         with self._lock:
-            token = self._token
-        if token is None:
+            if self._token is not None:
+                return self._token
+        # One call to the auth service for the first token, not one per thread starting.
+        with self._first_token:
+            with self._lock:
+                if self._token is not None:
+                    return self._token
             token = self._tokens(None)
             with self._lock:
-                self._token = self._token or token
-                token = self._token
-        return token
+                self._token = token
+            return token
 
     def _refresh(self, rejected: str) -> None:
         with self._lock:

@@ -4,8 +4,16 @@ interface, so the logic runs against the real gRPC clients or an in-memory stand
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
+
+# What changed between two versions: the collection contract's own types, under the names
+# the library uses.
+from kit.collection.model import ChangedItem as Changed
+from kit.collection.model import Comparison as Changes
+from kit.collection.model import Ref
+
+__all__ = ["Changed", "Changes", "Ref"]
 
 
 @dataclass(frozen=True)
@@ -38,27 +46,6 @@ class Page:
 
 
 EMPTY_PAGE = Page([], 0)
-
-
-@dataclass(frozen=True)
-class Ref:
-    id: str
-    uri: str = ""
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class Changed:
-    item: Ref
-    added: list[Ref] = field(default_factory=list)
-    removed: list[Ref] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Changes:
-    added: list[Ref] = field(default_factory=list)
-    removed: list[Ref] = field(default_factory=list)
-    changed: list[Changed] = field(default_factory=list)
 
 
 NO_CHANGES = Changes()
