@@ -146,18 +146,20 @@ def other_clients(emulator: str, concurrency: int, runs: int, spotipy_loop: bool
     with the emulator's count of the requests each made."""
     api = f"{emulator}/v1"
     results: dict[str, Any] = {}
-    seconds, counted = [], []
+    seconds, counted, in_flight = [], [], []
     for _ in range(runs):
         reset_stats(emulator)
         began = time.perf_counter()
         ideal_client.fetch_library(api, emulator_token(emulator), concurrency)
         seconds.append(round(time.perf_counter() - began, 2))
         counted.append(stats(emulator)["total"])
+        in_flight.append(stats(emulator)["max_in_flight_by_user"].get(USER))
     results["ideal_client"] = {
         "seconds": min(seconds),
         "median_s": statistics.median(seconds),
         "runs_s": seconds,
         "concurrency": concurrency,
+        "max_in_flight": max(in_flight),
         "requests": counted[0] if len(set(counted)) == 1 else counted,
     }
     if spotipy_loop:
@@ -270,6 +272,9 @@ def tapedeck(
         result["first_save"]["cpu_s_by_process"] = {
             name: round(cpu_after[name] - cpu_before[name], 2) for name in cpu_after
         }
+        # The most of the user's requests in flight at once (the emulator counts, latency
+        # included): the concurrency the save really had, all kinds together.
+        result["first_save"]["max_in_flight"] = first_stats["max_in_flight_by_user"].get(USER)
         result["first_save"]["by_route"] = first_stats["by_route"]
         result["first_save"]["by_status"] = first_stats["by_status"]
         result["peak_rss_mb_after_first_save"] = peak_rss_mb(processes)

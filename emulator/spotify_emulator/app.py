@@ -55,30 +55,31 @@ class App:
         route = matched[0].name if matched else f"{request.method} /v1/(unknown)"
         token = _bearer(request)
         check = state.tokens.check(token) if token else Check(None)
-        if state.faults.latency_s() > 0:
-            time.sleep(state.faults.latency_s())
-        outcome = state.faults.decide()
-        if outcome is None:
-            if check.user_id is None:
-                outcome = _unauthorized("Invalid access token", "invalid_token")
-            elif check.expired:
-                outcome = _unauthorized("The access token expired", "invalid_token")
-            elif matched is None:
-                outcome = api_error(404, NOT_FOUND)
-            else:
-                handler, params = matched[0].handler, matched[1]
-                call = Call(
-                    request=request,
-                    params=params,
-                    user_id=check.user_id,
-                    scope=frozenset(check.scope.split()),
-                    library=state.libraries.get(check.user_id),
-                )
-                outcome = self.api.answer(handler, call)
-        status = "dropped" if isinstance(outcome, Drop) else str(outcome.status)
-        # Counted before the answer leaves, so a client never sees stale counts.
-        state.stats.count_api(route, status, check.user_id)
-        return outcome
+        with state.stats.in_flight(check.user_id):
+            if state.faults.latency_s() > 0:
+                time.sleep(state.faults.latency_s())
+            outcome = state.faults.decide()
+            if outcome is None:
+                if check.user_id is None:
+                    outcome = _unauthorized("Invalid access token", "invalid_token")
+                elif check.expired:
+                    outcome = _unauthorized("The access token expired", "invalid_token")
+                elif matched is None:
+                    outcome = api_error(404, NOT_FOUND)
+                else:
+                    handler, params = matched[0].handler, matched[1]
+                    call = Call(
+                        request=request,
+                        params=params,
+                        user_id=check.user_id,
+                        scope=frozenset(check.scope.split()),
+                        library=state.libraries.get(check.user_id),
+                    )
+                    outcome = self.api.answer(handler, call)
+            status = "dropped" if isinstance(outcome, Drop) else str(outcome.status)
+            # Counted before the answer leaves, so a client never sees stale counts.
+            state.stats.count_api(route, status, check.user_id)
+            return outcome
 
 
 def _bearer(request: Request) -> str | None:

@@ -1,21 +1,43 @@
-"""Request counters, so tests can assert exactly how many Spotify calls something made."""
+"""Request counters, so tests can assert exactly how many Spotify calls something made, and
+how many of one user's requests were in flight at once (latency included)."""
 
 from __future__ import annotations
 
 import copy
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
 class Stats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # Not cleared by a reset: requests in flight then still end later.
+        self._in_flight: Counter[str] = Counter()
         self._clear()
 
     def reset(self) -> None:
         with self._lock:
             self._clear()
+
+    @contextmanager
+    def in_flight(self, user_id: str | None) -> Iterator[None]:
+        """Around one request of a known user, from its token check to its answer."""
+        if user_id is None:
+            yield
+            return
+        with self._lock:
+            self._in_flight[user_id] += 1
+            self._max_in_flight[user_id] = max(
+                self._max_in_flight[user_id], self._in_flight[user_id]
+            )
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight[user_id] -= 1
 
     def _clear(self) -> None:
         self._total = 0
@@ -24,6 +46,7 @@ class Stats:
         self._users: Counter[str] = Counter()
         self._accounts: Counter[str] = Counter()
         self._accounts_statuses: Counter[str] = Counter()
+        self._max_in_flight: Counter[str] = Counter(+self._in_flight)
 
     def count_api(self, route: str, status: str, user_id: str | None) -> None:
         with self._lock:
@@ -46,6 +69,7 @@ class Stats:
                     "by_route": dict(self._routes),
                     "by_status": dict(self._statuses),
                     "by_user": dict(self._users),
+                    "max_in_flight_by_user": dict(self._max_in_flight),
                     "accounts": dict(self._accounts),
                     "accounts_by_status": dict(self._accounts_statuses),
                 }

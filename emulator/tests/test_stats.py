@@ -19,6 +19,7 @@ def test_paging_120_liked_songs_by_50_is_exactly_3_requests(make_emu: Any, clien
         "by_route": {"GET /v1/me/tracks": 3},
         "by_status": {"200": 3},
         "by_user": {"alice": 3},
+        "max_in_flight_by_user": {"alice": 1},
         "accounts": {},
         "accounts_by_status": {},
     }
@@ -73,3 +74,23 @@ def test_faulted_requests_are_counted_by_status(emu: Emulator, client: Any) -> N
     assert emu.stats()["by_status"] == {"200": 2, "429": 2}
     emu.reset_stats()
     assert emu.stats()["total"] == 0 and emu.stats()["by_route"] == {}
+
+
+def test_requests_in_flight_at_once_are_counted_per_user(make_emu: Any, client_for: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    emu = make_emu(library=LibrarySpec(liked=10))
+    emu.set_faults(Faults(latency_ms=300))
+    alice, bob = client_for(emu, "alice"), client_for(emu, "bob")
+    emu.reset_stats()
+    # Five of alice's requests overlap (each waits 300 ms); bob's two go one after the other.
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(lambda _: client_for(emu, "alice").get("/me/tracks"), range(5)))
+    assert [a.status_code for a in answers] == [200] * 5
+    alice.get("/me")
+    bob.get("/me")
+    bob.get("/me")
+    stats = emu.stats()
+    assert stats["max_in_flight_by_user"] == {"alice": 5, "bob": 1}
+    emu.reset_stats()
+    assert emu.stats()["max_in_flight_by_user"] == {}

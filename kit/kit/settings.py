@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeVar
 
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("auth", "library", "playlist", "track", "album", "artist", "download")
@@ -65,6 +65,17 @@ class SpotifySettings(BaseSettings):
     spotify_accounts_url: str = "https://accounts.spotify.com"
     # Seconds one Spotify HTTP request may take.
     spotify_timeout_s: float = 20.0
+
+
+class SpotifyConcurrencySettings(BaseSettings):
+    """The bound on one user's Spotify requests in flight: the library shares it among the
+    kinds of a save; each entity service caps any one sync at it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TAPEDECK_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    spotify_concurrency: int = Field(default=8, ge=1, le=64)
 
 
 class DatabaseSettings(BaseSettings):

@@ -124,3 +124,31 @@ def test_a_refused_request_is_not_retried(emulator: Emulator, client: SpotifyCli
         client.get("me/tracks", {"limit": 51})
     assert too_big.value.status == 400
     assert emulator.stats()["total"] == 2
+
+
+def _in_flight_at_most(emulator: Emulator, client: SpotifyClient, callers: int) -> int:
+    """The most of `callers` threads' requests (each 100 ms at the emulator) that were in
+    flight at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    emulator.reset_stats()
+    with ThreadPoolExecutor(callers) as pool:
+        list(pool.map(lambda o: client.get("me/tracks", {"limit": 1, "offset": o}), range(24)))
+    return int(emulator.stats()["max_in_flight_by_user"][USER])
+
+
+def test_requests_in_flight_keep_to_the_bound_and_follow_a_change(
+    emulator: Emulator, tokens: Tokens
+) -> None:
+    client = _client(emulator, tokens, concurrency=6)
+    emulator.set_faults(Faults(latency_ms=100))
+    try:
+        assert _in_flight_at_most(emulator, client, callers=12) == 6
+        assert client.set_concurrency(2) == 2
+        assert _in_flight_at_most(emulator, client, callers=12) == 2
+        # Raised again, but never past the limits' bound (0 means the bound).
+        assert client.set_concurrency(50) == 6
+        assert client.set_concurrency(0) == 6
+        assert _in_flight_at_most(emulator, client, callers=12) == 6
+    finally:
+        client.close()

@@ -232,3 +232,26 @@ def test_a_retry_after_beyond_the_limit_ends_the_kind_rate_limited_without_hamme
     finally:
         stack.stop()
         emulator.stop()
+
+
+@pytest.mark.parametrize("bound", [8, 5])
+def test_a_save_keeps_the_users_requests_in_flight_within_the_bound(
+    tmp_path: Path, api_for: Any, bound: int
+) -> None:
+    """TAPEDECK_SPOTIFY_CONCURRENCY bounds a user's requests in flight over the whole save,
+    all four kinds together (the library shares it out), not in each service."""
+    emulator = make_emulator(library=LibrarySpec.demo())
+    emulator.set_faults(Faults(latency_ms=30))
+    overrides = {} if bound == 8 else {"spotify_concurrency": bound}
+    stack = Stack.start(emulator, tmp_path, **overrides)
+    try:
+        api = api_for(stack)
+        emulator.reset_stats()
+        save = api.save()
+        assert save["status"] == "succeeded", save
+        assert calls(emulator) == minimum(emulator.user("tapedeck-demo"))
+        # The whole bound in use at some point, and never more.
+        assert emulator.stats()["max_in_flight_by_user"] == {"tapedeck-demo": bound}
+    finally:
+        stack.stop()
+        emulator.stop()

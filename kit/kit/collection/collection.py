@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
@@ -59,27 +60,66 @@ class Collection:
         self._store = store
         self._client_for = client_for
         self._workers = workers
+        # Running syncs by (user, save), so a save's share of requests can change midway.
+        self._running: dict[tuple[str, str], SyncRun] = {}
+        self._lock = threading.Lock()
 
-    def start_sync(self, user_id: str, full: bool, base_version: str) -> SyncRun:
+    def start_sync(
+        self,
+        user_id: str,
+        full: bool,
+        base_version: str,
+        *,
+        save_id: str = "",
+        concurrency: int = 0,
+    ) -> SyncRun:
+        """`concurrency`: Spotify requests in flight for this sync (0: the client's bound)."""
         if not user_id:
             raise errors.InvalidArgument("user_id is required")
+        if concurrency < 0:
+            raise errors.InvalidArgument("concurrency must be 0 or more")
         base: Listing | None = None
         if base_version:
             try:
                 base = self._store.listing(user_id, base_version)
             except errors.NotFound:
                 log.warning("base version unknown; syncing in full", extra={"kind": self.kind.name})
+        client = self._client_for(user_id)
+        client.set_concurrency(concurrency)
         return SyncRun(
             store=self._store,
-            client=self._client_for(user_id),
+            client=client,
             user_id=user_id,
             full=full,
             base=base,
             workers=self._workers,
+            save_id=save_id,
         )
 
     def sync(self, run: SyncRun) -> Iterator[Progress | Outcome]:
-        return run.run(lambda: self.kind.plan(run))
+        key = (run.user_id, run.save_id)
+        if run.save_id:
+            with self._lock:
+                self._running[key] = run
+        try:
+            yield from run.run(lambda: self.kind.plan(run))
+        finally:
+            with self._lock:
+                if self._running.get(key) is run:
+                    del self._running[key]
+
+    def set_concurrency(self, user_id: str, save_id: str, concurrency: int) -> int:
+        """Changes the requests in flight of the sync running for that save; returns what
+        it set (capped at the client's bound). NotFound when none is running."""
+        if not user_id or not save_id:
+            raise errors.InvalidArgument("user_id and save_id are required")
+        if concurrency < 1:
+            raise errors.InvalidArgument("concurrency must be 1 or more")
+        with self._lock:
+            run = self._running.get((user_id, save_id))
+        if run is None:
+            raise errors.NotFound("no sync of that save is running")
+        return run.client.set_concurrency(concurrency)
 
     def list_items(
         self, user_id: str, version: str, offset: int, limit: int

@@ -22,7 +22,13 @@ from kit.database import Database, open_database
 from kit.logs import setup_logging
 from kit.secrets import internal_token
 from kit.server import Registration, Served, create_server, run_until_signalled
-from kit.settings import DatabaseSettings, SpotifySettings, TapedeckSettings, load_settings
+from kit.settings import (
+    DatabaseSettings,
+    SpotifyConcurrencySettings,
+    SpotifySettings,
+    TapedeckSettings,
+    load_settings,
+)
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
 from kit.spotify.tokens import AuthTokens
 
@@ -31,10 +37,9 @@ from kit.spotify.tokens import AuthTokens
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-class EntitySettings(TapedeckSettings, SpotifySettings, DatabaseSettings):
-    # Spotify requests in flight at once for one user's sync.
-    spotify_concurrency: int = Field(default=8, ge=1, le=64)
-    # Page size of /playlists/{id}/items: 50 is documented for development-mode apps; 100
+class EntitySettings(
+    TapedeckSettings, SpotifySettings, SpotifyConcurrencySettings, DatabaseSettings
+):  # Page size of /playlists/{id}/items: 50 is documented for development-mode apps; 100
     # works for extended-quota apps. A 400 to a limit steps it down on its own.
     spotify_playlist_items_page_size: int = Field(default=50, ge=1, le=100)
     # A Retry-After longer than this fails the sync (rate_limited) instead of waiting.

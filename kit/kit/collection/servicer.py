@@ -32,7 +32,11 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type
         self, request: collection_pb2.SyncRequest, context: Any
     ) -> Iterator[collection_pb2.SyncResponse]:
         run = self._collection.start_sync(
-            _user(request.user_id), request.full, request.base_version
+            _user(request.user_id),
+            request.full,
+            request.base_version,
+            save_id=request.save_id,
+            concurrency=request.concurrency,
         )
         # The caller went away (its deadline, or the library stopping): stop fetching now.
         context.add_callback(run.cancel)
@@ -54,6 +58,14 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type
                     spotify_requests=event.spotify_requests,
                 )
             )
+
+    def SetConcurrency(
+        self, request: collection_pb2.SetConcurrencyRequest, context: Any
+    ) -> collection_pb2.SetConcurrencyResponse:
+        n = self._collection.set_concurrency(
+            _user(request.user_id), request.save_id, request.concurrency
+        )
+        return collection_pb2.SetConcurrencyResponse(concurrency=n)
 
     def ListItems(
         self, request: collection_pb2.ListItemsRequest, context: Any

@@ -73,8 +73,10 @@ class SyncRun:
         full: bool,
         base: Listing | None,
         workers: int,
+        save_id: str = "",
     ) -> None:
         self.store = store
+        self.save_id = save_id
         self.client = client
         self.user_id = user_id
         self.full = full

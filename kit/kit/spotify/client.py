@@ -75,6 +75,36 @@ class SpotifyGate:
             time.sleep(delay)
 
 
+class Slots:
+    """A semaphore whose size can change while it is held: requests in flight wait for a
+    slot, and a smaller size takes effect as requests end (none is interrupted)."""
+
+    def __init__(self, size: int) -> None:
+        self._cond = threading.Condition()
+        self._size = size
+        self._taken = 0
+
+    @property
+    def size(self) -> int:
+        with self._cond:
+            return self._size
+
+    def resize(self, size: int) -> None:
+        with self._cond:
+            self._size = size
+            self._cond.notify_all()
+
+    def __enter__(self) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: self._taken < self._size)
+            self._taken += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._cond:
+            self._taken -= 1
+            self._cond.notify()
+
+
 def spotify_session(pool_size: int) -> requests.Session:
     """No transport retries: the client decides what to retry, and a retry hidden in
     urllib3 would hide 429's Retry-After and miscount requests."""
@@ -127,7 +157,7 @@ class SpotifyClient:
         self.limits = limits
         # One connection pool for the whole sync.
         self._session = spotify_session(2 * limits.concurrency)
-        self._slots = threading.BoundedSemaphore(limits.concurrency)
+        self._slots = Slots(limits.concurrency)
         self._lock = threading.Lock()
         self._first_token = threading.Lock()
         self._token: str | None = None
@@ -138,6 +168,18 @@ class SpotifyClient:
         """HTTP requests sent to the Web API so far, each retry included."""
         with self._lock:
             return self._requests
+
+    @property
+    def concurrency(self) -> int:
+        """Requests this client may have in flight at once."""
+        return self._slots.size
+
+    def set_concurrency(self, n: int) -> int:
+        """Changes the requests in flight allowed from now on, within 1 and the limits'
+        bound (0: the bound); returns what it set."""
+        n = self.limits.concurrency if n <= 0 else min(n, self.limits.concurrency)
+        self._slots.resize(n)
+        return n
 
     def close(self) -> None:
         self._session.close()

@@ -23,6 +23,9 @@ class SyncOrder:
     full: bool
     # The kind's version in the user's newest save that completed it; "" for none.
     base_version: str
+    # Spotify requests the sync may have in flight (its share of the user's bound); 0 for
+    # the entity service's own bound.
+    concurrency: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,11 @@ class Entities(Protocol):
     def sync(
         self, kind: str, order: SyncOrder, on_progress: Callable[[SyncProgress], None]
     ) -> SyncOutcome: ...
+
+    def set_concurrency(self, kind: str, user_id: str, save_id: str, concurrency: int) -> None:
+        """Changes the share of that save's running sync of `kind`; NotFound when it is
+        not running (any more)."""
+        ...
 
     def list_items(
         self, kind: str, user_id: str, version: str, offset: int, limit: int

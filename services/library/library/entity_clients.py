@@ -58,6 +58,7 @@ class GrpcEntities:
             save_id=order.save_id,
             full=order.full,
             base_version=order.base_version,
+            concurrency=order.concurrency,
         )
         with self._lock:
             if self._cancelled:
@@ -85,6 +86,14 @@ class GrpcEntities:
             calls = list(self._syncs)
         for call in calls:
             call.cancel()
+
+    def set_concurrency(self, kind: str, user_id: str, save_id: str, concurrency: int) -> None:
+        with _typed_errors():
+            self._collections[kind].SetConcurrency(
+                collection_pb2.SetConcurrencyRequest(
+                    user_id=user_id, save_id=save_id, concurrency=concurrency
+                )
+            )
 
     def list_items(self, kind: str, user_id: str, version: str, offset: int, limit: int) -> Page:
         with _typed_errors():

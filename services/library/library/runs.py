@@ -28,6 +28,7 @@ from library.saves import (
     new_save,
     started,
 )
+from library.shares import Shares
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,12 @@ class SaveRuns:
         watch_interval_s: float = 0.1,
         poll_interval_s: float = 1.0,
         max_running_saves: int = 16,
+        spotify_concurrency: int = 8,
     ) -> None:
+        """`spotify_concurrency`: a user's Spotify requests in flight, in all, shared among
+        the kinds of a save."""
         self._repo = repo
+        self._spotify_concurrency = spotify_concurrency
         self._entities = entities
         self._clock = clock
         self._new_id = new_id
@@ -193,14 +198,32 @@ class SaveRuns:
     def _fan_out(self, live: _Live) -> None:
         self._change(live, lambda s: started(s, self._clock()), force=True)
         save = live.snapshot()
+        shares = Shares(self._spotify_concurrency, save.kinds)
         orders = []
         for kind in save.kinds:
             base = self._repo.latest_completing(save.user_id, kind)
             version = base.run(kind).version if base is not None else ""
-            orders.append((kind, SyncOrder(save.user_id, save.id, save.full, version)))
-        wait([self._syncs.submit(self._sync, live, kind, order) for kind, order in orders])
+            order = SyncOrder(save.user_id, save.id, save.full, version, shares.of(kind))
+            orders.append((kind, order))
+        wait([self._syncs.submit(self._sync, live, kind, order, shares) for kind, order in orders])
 
-    def _sync(self, live: _Live, kind: str, order: SyncOrder) -> None:
+    def _sync(self, live: _Live, kind: str, order: SyncOrder, shares: Shares) -> None:
+        try:
+            self._sync_kind(live, kind, order)
+        finally:
+            self._hand_on(kind, order, shares)
+
+    def _hand_on(self, kind: str, order: SyncOrder, shares: Shares) -> None:
+        """The ended kind's share of the user's bound goes to the kinds still running."""
+        for other, concurrency in shares.release(kind).items():
+            try:
+                self._entities.set_concurrency(other, order.user_id, order.save_id, concurrency)
+            except errors.TapedeckError as exc:
+                # Ended meanwhile (its own share is handed on in turn) or down: either way
+                # the save goes on.
+                log.debug("share not handed on", extra={"kind": other, "code": exc.code})
+
+    def _sync_kind(self, live: _Live, kind: str, order: SyncOrder) -> None:
         def progressed(p: SyncProgress) -> None:
             self._change(
                 live,

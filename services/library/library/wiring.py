@@ -50,6 +50,7 @@ def build(settings: LibrarySettings, internal_token: str, db: Database | None = 
         entities,
         write_interval_s=settings.progress_write_interval_s,
         max_running_saves=settings.max_running_saves,
+        spotify_concurrency=settings.spotify_concurrency,
     )
     runs.recover()
     servicer = LibraryServicer(runs, Reads(store, entities), Diffs(store, entities))

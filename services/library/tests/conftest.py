@@ -32,6 +32,9 @@ class InMemoryEntities:
     gates: dict[str, threading.Event] = field(default_factory=dict)
     compared: list[tuple[str, str, str]] = field(default_factory=list)
     cancelled: threading.Event = field(default_factory=threading.Event)
+    # (kind, save_id, concurrency) of every share handed on, in order.
+    resized: list[tuple[str, str, int]] = field(default_factory=list)
+    running: set[tuple[str, str]] = field(default_factory=set)
 
     def set(self, user_id: str, kind: str, names: list[str]) -> None:
         self.library.setdefault(user_id, {})[kind] = [
@@ -42,6 +45,15 @@ class InMemoryEntities:
         self, kind: str, order: SyncOrder, on_progress: Callable[[SyncProgress], None]
     ) -> SyncOutcome:
         self.orders.append((kind, order))
+        self.running.add((kind, order.save_id))
+        try:
+            return self._sync(kind, order, on_progress)
+        finally:
+            self.running.discard((kind, order.save_id))
+
+    def _sync(
+        self, kind: str, order: SyncOrder, on_progress: Callable[[SyncProgress], None]
+    ) -> SyncOutcome:
         items = list(self.library.get(order.user_id, {}).get(kind, []))
         on_progress(SyncProgress(0, len(items), 1))
         gate = self.gates.get(kind)
@@ -60,6 +72,11 @@ class InMemoryEntities:
 
     def cancel_syncs(self) -> None:
         self.cancelled.set()
+
+    def set_concurrency(self, kind: str, user_id: str, save_id: str, concurrency: int) -> None:
+        if (kind, save_id) not in self.running:
+            raise errors.NotFound("no sync of that save is running")
+        self.resized.append((kind, save_id, concurrency))
 
     def list_items(self, kind: str, user_id: str, version: str, offset: int, limit: int) -> Page:
         items = self.versions[version]

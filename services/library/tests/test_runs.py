@@ -93,6 +93,70 @@ def test_the_kinds_run_concurrently(runs: SaveRuns, entities: Any) -> None:
     assert _wait_ended(runs, "u1", save.id).status == SUCCEEDED
 
 
+def _until(condition: Any, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.01)
+
+
+def test_a_save_shares_the_users_spotify_bound_among_its_kinds(
+    runs: SaveRuns, entities: Any
+) -> None:
+    entities.gates["playlists"] = threading.Event()
+    entities.gates["tracks"] = threading.Event()
+    save = runs.start("u1", [], False)
+    _until(lambda: len(entities.orders) == 4)
+    # 8 (the default bound) in even shares.
+    shares = {kind: order.concurrency for kind, order in entities.orders}
+    assert shares == {"playlists": 2, "tracks": 2, "albums": 2, "artists": 2}
+
+    def current() -> dict[str, int]:
+        now = dict(shares)
+        for kind, save_id, n in entities.resized:
+            assert save_id == save.id
+            now[kind] = n
+        return now
+
+    # Albums and artists end: their shares go to playlists and tracks, still running.
+    _until(lambda: current()["playlists"] + current()["tracks"] == 8)
+    assert current()["playlists"] == current()["tracks"] == 4
+    entities.gates["tracks"].set()
+    # Tracks ends: playlists has the whole bound, never more.
+    _until(lambda: current()["playlists"] == 8)
+    entities.gates["playlists"].set()
+    assert _wait_ended(runs, "u1", save.id).status == SUCCEEDED
+    assert all(n <= 8 for _, _, n in entities.resized)
+
+
+def test_a_share_handed_to_a_kind_that_has_ended_changes_nothing(
+    store: LibraryStore, entities: Any
+) -> None:
+    # A bound of 3 over two kinds: 2 and 1. Both end at about the same time: a share handed
+    # to one that has ended is refused (NotFound, as the entity services answer) and the
+    # save goes on.
+    runs = SaveRuns(store, entities, write_interval_s=0.0, spotify_concurrency=3)
+    try:
+        save = runs.start("u1", ["tracks", "albums"], False)
+        assert _wait_ended(runs, "u1", save.id).status == SUCCEEDED
+        assert sorted(order.concurrency for _, order in entities.orders) == [1, 2]
+        assert all(kind in ("tracks", "albums") for kind, _, _ in entities.resized)
+    finally:
+        runs.close()
+
+
+def test_a_bound_below_the_number_of_kinds_still_gives_each_kind_a_request(
+    store: LibraryStore, entities: Any
+) -> None:
+    runs = SaveRuns(store, entities, write_interval_s=0.0, spotify_concurrency=2)
+    try:
+        save = runs.start("u1", [], False)
+        assert _wait_ended(runs, "u1", save.id).status == SUCCEEDED
+        assert [order.concurrency for _, order in entities.orders] == [1, 1, 1, 1]
+    finally:
+        runs.close()
+
+
 def test_a_failed_kind_makes_the_save_partial(runs: SaveRuns, entities: Any) -> None:
     entities.failures["albums"] = errors.Unavailable("connect failed to 10.0.0.7:50055")
     done = _wait_ended(runs, "u1", runs.start("u1", [], False).id)
