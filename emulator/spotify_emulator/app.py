@@ -55,7 +55,7 @@ class App:
         route = matched[0].name if matched else f"{request.method} /v1/(unknown)"
         token = _bearer(request)
         check = state.tokens.check(token) if token else Check(None)
-        with state.stats.in_flight(check.user_id):
+        with state.stats.in_flight(check.user_id, route):
             if state.faults.latency_s() > 0:
                 time.sleep(state.faults.latency_s())
             outcome = state.faults.decide()

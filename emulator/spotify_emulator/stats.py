@@ -1,5 +1,6 @@
 """Request counters, so tests can assert exactly how many Spotify calls something made, and
-how many of one user's requests were in flight at once (latency included)."""
+how many requests of one user, and of one route (known users' only), were in flight at once
+(latency included)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class Stats:
         self._lock = threading.Lock()
         # Not cleared by a reset: requests in flight then still end later.
         self._in_flight: Counter[str] = Counter()
+        self._in_flight_routes: Counter[str] = Counter()
         self._clear()
 
     def reset(self) -> None:
@@ -23,21 +25,24 @@ class Stats:
             self._clear()
 
     @contextmanager
-    def in_flight(self, user_id: str | None) -> Iterator[None]:
+    def in_flight(self, user_id: str | None, route: str) -> Iterator[None]:
         """Around one request of a known user, from its token check to its answer."""
         if user_id is None:
             yield
             return
         with self._lock:
-            self._in_flight[user_id] += 1
-            self._max_in_flight[user_id] = max(
-                self._max_in_flight[user_id], self._in_flight[user_id]
-            )
+            for now, most, key in (
+                (self._in_flight, self._max_in_flight, user_id),
+                (self._in_flight_routes, self._max_in_flight_routes, route),
+            ):
+                now[key] += 1
+                most[key] = max(most[key], now[key])
         try:
             yield
         finally:
             with self._lock:
                 self._in_flight[user_id] -= 1
+                self._in_flight_routes[route] -= 1
 
     def _clear(self) -> None:
         self._total = 0
@@ -47,6 +52,7 @@ class Stats:
         self._accounts: Counter[str] = Counter()
         self._accounts_statuses: Counter[str] = Counter()
         self._max_in_flight: Counter[str] = Counter(+self._in_flight)
+        self._max_in_flight_routes: Counter[str] = Counter(+self._in_flight_routes)
 
     def count_api(self, route: str, status: str, user_id: str | None) -> None:
         with self._lock:
@@ -70,6 +76,7 @@ class Stats:
                     "by_status": dict(self._statuses),
                     "by_user": dict(self._users),
                     "max_in_flight_by_user": dict(self._max_in_flight),
+                    "max_in_flight_by_route": dict(self._max_in_flight_routes),
                     "accounts": dict(self._accounts),
                     "accounts_by_status": dict(self._accounts_statuses),
                 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -20,6 +21,7 @@ def test_paging_120_liked_songs_by_50_is_exactly_3_requests(make_emu: Any, clien
         "by_status": {"200": 3},
         "by_user": {"alice": 3},
         "max_in_flight_by_user": {"alice": 1},
+        "max_in_flight_by_route": {"GET /v1/me/tracks": 1},
         "accounts": {},
         "accounts_by_status": {},
     }
@@ -77,7 +79,6 @@ def test_faulted_requests_are_counted_by_status(emu: Emulator, client: Any) -> N
 
 
 def test_requests_in_flight_at_once_are_counted_per_user(make_emu: Any, client_for: Any) -> None:
-    from concurrent.futures import ThreadPoolExecutor
 
     emu = make_emu(library=LibrarySpec(liked=10))
     emu.set_faults(Faults(latency_ms=300))
@@ -92,5 +93,7 @@ def test_requests_in_flight_at_once_are_counted_per_user(make_emu: Any, client_f
     bob.get("/me")
     stats = emu.stats()
     assert stats["max_in_flight_by_user"] == {"alice": 5, "bob": 1}
+    assert stats["max_in_flight_by_route"] == {"GET /v1/me/tracks": 5, "GET /v1/me": 1}
     emu.reset_stats()
     assert emu.stats()["max_in_flight_by_user"] == {}
+    assert emu.stats()["max_in_flight_by_route"] == {}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -129,7 +130,6 @@ def test_a_refused_request_is_not_retried(emulator: Emulator, client: SpotifyCli
 def _in_flight_at_most(emulator: Emulator, client: SpotifyClient, callers: int) -> int:
     """The most of `callers` threads' requests (each 100 ms at the emulator) that were in
     flight at once."""
-    from concurrent.futures import ThreadPoolExecutor
 
     emulator.reset_stats()
     with ThreadPoolExecutor(callers) as pool:

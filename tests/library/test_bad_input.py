@@ -6,10 +6,14 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import grpc
 import pytest
 import requests
+from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
 from teststack.fixtures import make_emulator
 from teststack.stack import Stack
+
+from kit.channels import open_channel
 
 LISTS = [
     "/api/v1/library/saves",
@@ -182,3 +186,32 @@ def test_reads_before_any_save_are_empty_pages(shared: tuple[Stack, str]) -> Non
             "next": None,
             "previous": None,
         }
+
+
+@pytest.mark.parametrize(
+    ("user_id", "save_id", "concurrency", "code"),
+    [
+        ("u1", "s1", 0, "INVALID_ARGUMENT"),
+        ("u1", "s1", -3, "INVALID_ARGUMENT"),
+        ("u1", "", 4, "INVALID_ARGUMENT"),
+        ("", "s1", 4, "INVALID_ARGUMENT"),
+        ("u1", "no-such-save", 4, "NOT_FOUND"),
+    ],
+)
+def test_an_entity_service_refuses_a_bad_share_change(
+    shared: tuple[Stack, str], user_id: str, save_id: str, concurrency: int, code: str
+) -> None:
+    """SetConcurrency, the library's internal call: clear gRPC codes, never INTERNAL."""
+    stack, _ = shared
+    channel = open_channel(stack.entities["track"].address, stack.internal_token, 5)
+    try:
+        stub = collection_pb2_grpc.CollectionServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as refused:
+            stub.SetConcurrency(
+                collection_pb2.SetConcurrencyRequest(
+                    user_id=user_id, save_id=save_id, concurrency=concurrency
+                )
+            )
+        assert refused.value.code().name == code
+    finally:
+        channel.close()

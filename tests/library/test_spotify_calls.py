@@ -255,3 +255,27 @@ def test_a_save_keeps_the_users_requests_in_flight_within_the_bound(
     finally:
         stack.stop()
         emulator.stop()
+
+
+def test_a_kind_that_ends_hands_its_share_of_the_bound_to_the_kinds_still_running(
+    tmp_path: Path, api_for: Any
+) -> None:
+    # Playlists dominate: liked songs, albums and artists take one page each. The playlist
+    # service starts with 2 of the 8 and can only reach 8 items pages in flight at once
+    # once the other kinds have handed their shares on.
+    library = LibrarySpec(playlists=20, playlist_items=6000, liked=40, albums=5, artists=10)
+    emulator = make_emulator(library=library)
+    emulator.set_faults(Faults(latency_ms=30))
+    stack = Stack.start(emulator, tmp_path)
+    try:
+        api = api_for(stack)
+        emulator.reset_stats()
+        save = api.save()
+        assert save["status"] == "succeeded", save
+        stats = emulator.stats()
+        assert stats["by_route"][ITEMS] > 40
+        assert stats["max_in_flight_by_user"] == {"tapedeck-demo": 8}
+        assert stats["max_in_flight_by_route"][ITEMS] == 8
+    finally:
+        stack.stop()
+        emulator.stop()
