@@ -253,6 +253,63 @@ def save_summary(body: dict[str, Any], wall_s: float, requests_made: int) -> dic
     }
 
 
+def first_save(
+    processes: Processes, gateway: str, emulator: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Logs in and measures a first save into empty databases; returns its summary and the
+    login's headers."""
+    token = login(gateway, USER)
+    auth = {"Authorization": f"Bearer {token}"}
+    reset_stats(emulator)
+    cpu_before = cpu_seconds(processes)
+    body, wall = save(gateway, auth)
+    cpu_after = cpu_seconds(processes)
+    counted = stats(emulator)
+    summary = save_summary(body, wall, counted["total"])
+    summary["cpu_s_by_process"] = {
+        name: round(cpu_after[name] - cpu_before[name], 2) for name in cpu_after
+    }
+    # The most of the user's requests in flight at once (the emulator counts, latency
+    # included): the concurrency the save really had, all kinds together.
+    summary["max_in_flight"] = counted["max_in_flight_by_user"].get(USER)
+    summary["by_route"] = counted["by_route"]
+    summary["by_status"] = counted["by_status"]
+    return summary, auth
+
+
+def ideal_once(emulator: str, concurrency: int) -> float:
+    reset_stats(emulator)
+    began = time.perf_counter()
+    ideal_client.fetch_library(f"{emulator}/v1", emulator_token(emulator), concurrency)
+    return round(time.perf_counter() - began, 2)
+
+
+def paired_rounds(
+    args: argparse.Namespace, emulator_args: tuple[str, ...], minimum: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Rounds 2..N: each a fresh stack (empty databases), a first save, then one ideal-client
+    run against the same emulator right after, so both meet the same machine."""
+    rounds = []
+    for _ in range(args.rounds - 1):
+        with stack(SERVICES, emulator_args) as (processes, gateway, emulator):
+            check_library(emulator, minimum["summary"])
+            warm_up(emulator, args.latency_ms)
+            summary, _ = first_save(processes, gateway, emulator)
+            ideal_s = ideal_once(emulator, args.concurrency)
+            rounds.append(
+                {
+                    "status": summary["status"],
+                    "wall_s": summary["wall_s"],
+                    "spotify_requests": summary["spotify_requests"],
+                    "max_in_flight": summary["max_in_flight"],
+                    "playlist_cpu_s": summary["cpu_s_by_process"]["playlist"],
+                    "ideal_s": ideal_s,
+                    "vs_ideal": round(summary["wall_s"] / ideal_s, 2),
+                }
+            )
+    return rounds
+
+
 def tapedeck(
     args: argparse.Namespace, emulator_args: tuple[str, ...], minimum: dict[str, Any]
 ) -> dict[str, Any]:
@@ -260,23 +317,8 @@ def tapedeck(
     with stack(SERVICES, emulator_args) as (processes, gateway, emulator):
         check_library(emulator, minimum["summary"])
         warm_up(emulator, args.latency_ms)
-        token = login(gateway, USER)
-        auth = {"Authorization": f"Bearer {token}"}
-
-        reset_stats(emulator)
-        cpu_before = cpu_seconds(processes)
-        first, wall = save(gateway, auth)
-        cpu_after = cpu_seconds(processes)
-        first_stats = stats(emulator)
-        result["first_save"] = save_summary(first, wall, first_stats["total"])
-        result["first_save"]["cpu_s_by_process"] = {
-            name: round(cpu_after[name] - cpu_before[name], 2) for name in cpu_after
-        }
-        # The most of the user's requests in flight at once (the emulator counts, latency
-        # included): the concurrency the save really had, all kinds together.
-        result["first_save"]["max_in_flight"] = first_stats["max_in_flight_by_user"].get(USER)
-        result["first_save"]["by_route"] = first_stats["by_route"]
-        result["first_save"]["by_status"] = first_stats["by_status"]
+        result["first_save"], auth = first_save(processes, gateway, emulator)
+        paired_ideal_s = ideal_once(emulator, args.concurrency)
         result["peak_rss_mb_after_first_save"] = peak_rss_mb(processes)
         db_first = database_bytes(processes.data_dir)
 
@@ -320,6 +362,19 @@ def tapedeck(
         result["clients"] = other_clients(
             emulator, args.concurrency, args.ideal_runs, not args.skip_spotipy
         )
+    first = result["first_save"]
+    result["rounds"] = [
+        {
+            "status": first["status"],
+            "wall_s": first["wall_s"],
+            "spotify_requests": first["spotify_requests"],
+            "max_in_flight": first["max_in_flight"],
+            "playlist_cpu_s": first["cpu_s_by_process"]["playlist"],
+            "ideal_s": paired_ideal_s,
+            "vs_ideal": round(first["wall_s"] / paired_ideal_s, 2),
+        },
+        *paired_rounds(args, emulator_args, minimum),
+    ]
     return result
 
 
@@ -329,6 +384,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=25)
     parser.add_argument("--concurrency", type=int, default=8, help="the ideal client's")
     parser.add_argument("--ideal-runs", type=int, default=3, help="its best run counts")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="first saves, each in a fresh stack and paired with an ideal-client run",
+    )
     parser.add_argument("--resaves", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10.0, help="per load run")
     parser.add_argument("--load-concurrency", type=int, default=32)
@@ -366,6 +427,18 @@ def main() -> None:
         ideal = report["clients"]["ideal_client"]["seconds"]
         report["first_save"]["vs_minimum"] = round(first["spotify_requests"] / minimum["total"], 3)
         report["first_save"]["vs_ideal_client"] = round(first["wall_s"] / ideal, 2)
+        rounds = report["rounds"]
+        report["first_saves"] = {
+            "rounds": len(rounds),
+            "wall_s": [r["wall_s"] for r in rounds],
+            "median_wall_s": statistics.median(r["wall_s"] for r in rounds),
+            "paired_ideal_s": [r["ideal_s"] for r in rounds],
+            "vs_paired_ideal": [r["vs_ideal"] for r in rounds],
+            "median_vs_paired_ideal": statistics.median(r["vs_ideal"] for r in rounds),
+            "statuses": sorted({r["status"] for r in rounds}),
+            "requests": sorted({r["spotify_requests"] for r in rounds}),
+            "max_in_flight": sorted({r["max_in_flight"] for r in rounds}),
+        }
         report["first_save"]["bound_for_its_requests_s"] = round(
             first["spotify_requests"] * args.latency_ms / 1000 / args.concurrency, 2
         )
@@ -373,6 +446,9 @@ def main() -> None:
             spotipy_s = report["clients"]["sequential_spotipy"]["seconds"]
             report["first_save"]["speedup_vs_sequential_spotipy"] = round(
                 spotipy_s / first["wall_s"], 2
+            )
+            report["first_saves"]["median_speedup_vs_sequential_spotipy"] = round(
+                spotipy_s / report["first_saves"]["median_wall_s"], 2
             )
     print(json.dumps(report, indent=2))  # noqa: T201 - a benchmark's output is its report
 
