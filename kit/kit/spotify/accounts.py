@@ -43,27 +43,39 @@ class SpotifyAccounts:
         self._api_url = api_url.rstrip("/") + "/"
         self._timeout = timeout_s
         self._session = requests.Session()
-        self._oauth = SpotifyOAuth(
-            client_id=client_id,
-            client_secret=client_secret,
-            redirect_uri=redirect_uri,
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._redirect_uri = redirect_uri
+        self._accounts_url = accounts_url.rstrip("/")
+        self._oauth = self._new_oauth(MemoryCacheHandler())
+
+    def _new_oauth(self, cache: MemoryCacheHandler) -> SpotifyOAuth:
+        oauth = SpotifyOAuth(
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            redirect_uri=self._redirect_uri,
             scope=SCOPES,
-            cache_handler=MemoryCacheHandler(),
+            cache_handler=cache,
             open_browser=False,
             requests_session=self._session,
-            requests_timeout=timeout_s,
+            requests_timeout=self._timeout,
         )
-        base = accounts_url.rstrip("/")
-        self._oauth.OAUTH_AUTHORIZE_URL = f"{base}/authorize"
-        self._oauth.OAUTH_TOKEN_URL = f"{base}/api/token"
+        oauth.OAUTH_AUTHORIZE_URL = f"{self._accounts_url}/authorize"
+        oauth.OAUTH_TOKEN_URL = f"{self._accounts_url}/api/token"
+        return oauth
 
     def authorize_url(self, state: str) -> str:
         url: str = self._oauth.get_authorize_url(state=state)
         return url
 
     def exchange_code(self, code: str) -> TokenSet:
+        # spotipy hands the whole token set (refresh token, expiry) only through its cache
+        # now that `as_dict=True` is deprecated: one cache per exchange, so concurrent
+        # logins never read each other's.
+        cache = MemoryCacheHandler()
         try:
-            info = self._oauth.get_access_token(code, as_dict=True, check_cache=False)
+            self._new_oauth(cache).get_access_token(code, as_dict=False, check_cache=False)
+            info = cache.get_cached_token()
         except SpotifyOauthError as exc:
             raise errors.InvalidArgument(f"Spotify refused the login: {exc.error}") from None
         except requests.RequestException:
