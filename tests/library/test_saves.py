@@ -3,10 +3,13 @@ and what changed between saves."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
+from teststack.fixtures import make_emulator
 from teststack.stack import Stack
 
 from spotify_emulator import Faults
@@ -132,3 +135,27 @@ def test_liked_songs_added_and_removed_show_in_the_diff(stack: Stack, api: Any) 
     assert {r["id"] for r in body["tracks"]["added"]} == after - before
     assert {r["id"] for r in body["tracks"]["removed"]} == before - after
     assert body["playlists"]["changed"] == []
+
+
+def test_a_quiet_event_stream_carries_keep_alive_comments(tmp_path: Path, api_for: Any) -> None:
+    # Every Spotify request takes 1 s: the stream is quiet for a second at a time.
+    emulator = make_emulator()
+    emulator.set_faults(Faults(latency_ms=1000))
+    stack = Stack.start(emulator, tmp_path, gateway_overrides={"sse_keepalive_s": 0.2})
+    try:
+        api = api_for(stack)
+        started = api.start(kinds=["artists"])
+        answer = api.session.get(
+            f"{api.url}/api/v1/library/saves/{started['id']}/events", stream=True, timeout=60
+        )
+        assert answer.status_code == 200
+        lines = list(answer.iter_lines(decode_unicode=True))
+        assert lines.count(": keep-alive") >= 2
+        # Comments sit between events, and the stream still ends with the final state.
+        events = [line.removeprefix("event: ") for line in lines if line.startswith("event: ")]
+        assert events[-1] == "done" and set(events[:-1]) == {"progress"}
+        final = json.loads(lines[lines.index("event: done") + 1].removeprefix("data: "))
+        assert final["status"] == "succeeded"
+    finally:
+        stack.stop()
+        emulator.stop()

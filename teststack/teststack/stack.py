@@ -43,11 +43,13 @@ class Stack:
         database_urls: dict[str, str] | None = None,
         internal_token: str | None = None,
         entity_overrides: dict[str, Any] | None = None,
+        gateway_overrides: dict[str, Any] | None = None,
         **library_overrides: Any,
     ) -> Stack:
         """`database_urls`: by service name; a service not named gets its own SQLite file
-        in `data_dir`. `entity_overrides`: EntitySettings fields of every entity service.
-        `library_overrides`: LibrarySettings fields."""
+        in `data_dir`. `entity_overrides`: EntitySettings fields of every entity service;
+        `gateway_overrides`: GatewaySettings fields; `library_overrides`: LibrarySettings
+        fields."""
         entity_overrides = entity_overrides or {}
         token = internal_token or secrets.token_urlsafe(24)
         urls = {
@@ -80,7 +82,8 @@ class Stack:
             )
             started.append(library)
             addresses["library"] = library.address
-            gateway = RunningGateway(gateway_settings(addresses, data_dir=data_dir), token).start()
+            settings = gateway_settings(addresses, data_dir=data_dir, **(gateway_overrides or {}))
+            gateway = RunningGateway(settings, token).start()
         except BaseException:
             for running in reversed(started):
                 running.stop()

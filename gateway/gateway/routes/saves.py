@@ -3,6 +3,7 @@ changed between two (API.md "Library saves")."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
@@ -90,10 +91,14 @@ def _event(name: str, data: dict[str, Any]) -> str:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}},
 )
-async def save_events(save_id: str, user: CurrentUser, backends: BackendsDep) -> StreamingResponse:
+async def save_events(
+    request: Request, save_id: str, user: CurrentUser, backends: BackendsDep
+) -> StreamingResponse:
     """`progress` events (a save object each, the final state included), then one `done`
     event with the final state. Should the library service fail mid-stream, an `error`
-    event (API.md's error body) ends the stream instead."""
+    event (API.md's error body) ends the stream instead. A quiet stream carries a
+    `: keep-alive` comment every TAPEDECK_SSE_KEEPALIVE_S seconds (clients ignore it)."""
+    keepalive_s: float = request.app.state.settings.sse_keepalive_s
     call = backends.library.WatchSave(
         library_pb2.WatchSaveRequest(user_id=user.id, save_id=ids.save_id(save_id)),
         timeout=WATCH_TIMEOUT_S,
@@ -108,17 +113,24 @@ async def save_events(save_id: str, user: CurrentUser, backends: BackendsDep) ->
     async def events() -> AsyncIterator[str]:
         message = first
         last: dict[str, Any] | None = None
+        reading: asyncio.Future[Any] | None = None
         try:
             while message is not grpc.aio.EOF:  # type: ignore[attr-defined]
                 last = save_json(message.save)
                 yield _event("progress", last)
-                message = await call.read()
+                # The same read goes on across keep-alives: cancelling it would end the call.
+                reading = asyncio.ensure_future(call.read())
+                while not (await asyncio.wait({reading}, timeout=keepalive_s))[0]:
+                    yield ": keep-alive\n\n"
+                message = reading.result()
             if last is not None:
                 yield _event("done", last)
         except grpc.RpcError as exc:
             error = response_for(error_from_rpc(exc))
             yield f"event: error\ndata: {bytes(error.body).decode()}\n\n"
         finally:
+            if reading is not None:
+                reading.cancel()
             call.cancel()
 
     return StreamingResponse(
