@@ -295,19 +295,21 @@ def paired_rounds(
             check_library(emulator, minimum["summary"])
             warm_up(emulator, args.latency_ms)
             summary, _ = first_save(processes, gateway, emulator)
-            ideal_s = ideal_once(emulator, args.concurrency)
-            rounds.append(
-                {
-                    "status": summary["status"],
-                    "wall_s": summary["wall_s"],
-                    "spotify_requests": summary["spotify_requests"],
-                    "max_in_flight": summary["max_in_flight"],
-                    "playlist_cpu_s": summary["cpu_s_by_process"]["playlist"],
-                    "ideal_s": ideal_s,
-                    "vs_ideal": round(summary["wall_s"] / ideal_s, 2),
-                }
-            )
+            rounds.append(round_of(summary, ideal_once(emulator, args.concurrency)))
     return rounds
+
+
+def round_of(summary: dict[str, Any], ideal_s: float) -> dict[str, Any]:
+    """One round: a first save and its paired ideal-client run."""
+    return {
+        "status": summary["status"],
+        "wall_s": summary["wall_s"],
+        "spotify_requests": summary["spotify_requests"],
+        "max_in_flight": summary["max_in_flight"],
+        "playlist_cpu_s": summary["cpu_s_by_process"]["playlist"],
+        "ideal_s": ideal_s,
+        "vs_ideal": round(summary["wall_s"] / ideal_s, 2),
+    }
 
 
 def tapedeck(
@@ -362,17 +364,8 @@ def tapedeck(
         result["clients"] = other_clients(
             emulator, args.concurrency, args.ideal_runs, not args.skip_spotipy
         )
-    first = result["first_save"]
     result["rounds"] = [
-        {
-            "status": first["status"],
-            "wall_s": first["wall_s"],
-            "spotify_requests": first["spotify_requests"],
-            "max_in_flight": first["max_in_flight"],
-            "playlist_cpu_s": first["cpu_s_by_process"]["playlist"],
-            "ideal_s": paired_ideal_s,
-            "vs_ideal": round(first["wall_s"] / paired_ideal_s, 2),
-        },
+        round_of(result["first_save"], paired_ideal_s),
         *paired_rounds(args, emulator_args, minimum),
     ]
     return result
