@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from kit import errors
 from kit.collection.model import Entry, ref_of
-from kit.collection.service import MIGRATIONS
-from kit.collection.store import CollectionStore
+from kit.collection.service import MIGRATIONS, StagedSweeper
+from kit.collection.store import CollectionStore, new_listing_id
 from kit.database import Database, open_database
 
 AWKWARD = [
@@ -114,3 +116,43 @@ def test_racing_writers_of_the_same_list_share_one_listing(db: Database) -> None
     assert len(set(versions)) == 1
     counts = _counts(db)
     assert counts["listings"] == 1 and counts["entries"] == len(AWKWARD) * 20
+
+
+def test_a_sweep_drops_only_staged_listings_older_than_its_cutoff(db: Database) -> None:
+    store = CollectionStore(db)
+    kept = _save(store, "alice", AWKWARD)
+    before = _counts(db)
+    # What a sync killed mid-way leaves: staged listings with entries, never sealed.
+    dead = store.stage()
+    store.write([(dead, [Entry(i, {"id": f"x{i}"}, ref_of({"id": f"x{i}"})) for i in range(3)])])
+    store.write_encoded([], new_listings=[new_listing_id()])  # one with no entries yet
+    assert _counts(db)["listings"] == before["listings"] + 2
+    # Nothing is older than an hour ago: nothing goes.
+    assert store.sweep_staged(datetime.now(UTC) - timedelta(hours=1)) == 0
+    # Everything staged so far is older than a second from now: both go, sealed ones stay.
+    assert store.sweep_staged(datetime.now(UTC) + timedelta(seconds=1)) == 2
+    after = _counts(db)
+    assert after["listings"] == before["listings"]
+    assert after["entries"] == before["entries"]
+    assert store.listing("alice", kept).count == len(AWKWARD)
+    assert [body for _, body in store.page(store.listing("alice", kept).id, 0, 10)][1] == "null"
+    # The dead sync's objects stay: the next save of the same items refers to them again.
+    assert after["objects"] == before["objects"] + 3
+
+
+def test_the_sweeper_drops_what_dead_syncs_left_and_stops(db: Database) -> None:
+    store = CollectionStore(db)
+    kept = _save(store, "alice", AWKWARD)
+    dead = store.stage()
+    store.write([(dead, [Entry(0, {"id": "x"}, ref_of({"id": "x"}))])])
+    sweeper = StagedSweeper(store, max_age_s=0.2, interval_s=0.05)
+    sweeper.start()
+    try:
+        deadline = time.monotonic() + 5
+        while _counts(db)["listings"] > 1:
+            assert time.monotonic() < deadline, "the staged listing was never swept"
+            time.sleep(0.05)
+    finally:
+        sweeper.stop()
+    assert store.listing("alice", kept).count == len(AWKWARD)
+    assert _counts(db)["entries"] == len(AWKWARD)

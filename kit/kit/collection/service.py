@@ -5,9 +5,12 @@ server. A service names itself, its `Kind`, and any RPCs it adds."""
 from __future__ import annotations
 
 import gc
+import logging
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
@@ -32,6 +35,8 @@ from kit.settings import (
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
 from kit.spotify.tokens import AuthTokens
 
+log = logging.getLogger(__name__)
+
 # The collection tables' migrations, shared by every entity service (each runs them on its
 # own database).
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -48,6 +53,42 @@ class EntitySettings(
     spotify_attempts: int = Field(default=6, ge=1)
     # Threads serving calls; every running sync holds one.
     rpc_workers: int = Field(default=32, ge=4)
+    # Staged listings older than this are what a killed sync left, and are dropped: keep it
+    # above the library's TAPEDECK_SYNC_TIMEOUT_S (6 h), the longest a sync may run.
+    staged_max_age_s: float = Field(default=7 * 3600, gt=0)
+    staged_sweep_interval_s: float = Field(default=3600, gt=0)
+
+
+class StagedSweeper:
+    """Drops staged listings older than `max_age_s` (with their entries) at start and every
+    `interval_s`: a sync killed with its process never discards its own. Safe with several
+    replicas on one database, since no live sync's listing is that old."""
+
+    def __init__(self, store: CollectionStore, max_age_s: float, interval_s: float) -> None:
+        self._store = store
+        self._max_age = timedelta(seconds=max_age_s)
+        self._interval_s = interval_s
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sweep-staged", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                swept = self._store.sweep_staged(datetime.now(UTC) - self._max_age)
+                if swept:
+                    log.info("staged listings of dead syncs dropped", extra={"listings": swept})
+            except Exception:  # the database may be away for a while: try again later
+                log.exception("sweeping staged listings failed")
+            if self._stopping.wait(self._interval_s):
+                return
 
 
 @dataclass(frozen=True)
@@ -64,8 +105,10 @@ class Built:
     registrations: list[Registration]
     db: Database
     channel: grpc.Channel
+    sweeper: StagedSweeper
 
     def close(self) -> None:
+        self.sweeper.stop()
         self.channel.close()
         self.db.dispose()
 
@@ -90,9 +133,10 @@ def build(service: EntityService, settings: EntitySettings, token: str) -> Built
             limits=limits,
         )
 
+    store = CollectionStore(db)
     collection = Collection(
         service.kind(settings),
-        CollectionStore(db),
+        store,
         client_for,
         # Fetch threads: requests in flight are bounded by the client; the pool also
         # covers storing and token calls.
@@ -106,7 +150,9 @@ def build(service: EntityService, settings: EntitySettings, token: str) -> Built
         ),
         *service.extra(collection),
     ]
-    return Built(collection, registrations, db, channel)
+    sweeper = StagedSweeper(store, settings.staged_max_age_s, settings.staged_sweep_interval_s)
+    sweeper.start()
+    return Built(collection, registrations, db, channel, sweeper)
 
 
 def create_entity_server(built: Built, address: str, token: str, workers: int) -> Served:

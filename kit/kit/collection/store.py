@@ -179,7 +179,10 @@ class CollectionStore:
         # share of a sync's CPU, and these rows need none of it.
         mark = "?" if connection.dialect.name == "sqlite" else "%s"
         if new_listings:
-            now = _now()
+            # In the column's own storage format (on SQLite, SQLAlchemy's text form), as the
+            # ORM writes it, so comparisons in SQL (the sweep) see one format.
+            to_db = ListingRow.__table__.c.created_at.type.bind_processor(connection.dialect)
+            now = to_db(_now()) if to_db else _now()
             connection.exec_driver_sql(
                 f"INSERT INTO listings (id, digest, count, created_at) "
                 f"VALUES ({mark}, NULL, 0, {mark})",
@@ -256,6 +259,23 @@ class CollectionStore:
             if staged:
                 session.execute(sa.delete(EntryRow).where(EntryRow.listing_id.in_(staged)))
                 session.execute(sa.delete(ListingRow).where(ListingRow.id.in_(staged)))
+
+    def sweep_staged(self, older_than: datetime) -> int:
+        """Drops staged listings created before `older_than`, and their entries: what syncs
+        that died (a killed process) left behind. Their objects stay: a later save of the
+        same library refers to them again. Returns how many listings went."""
+        with self._db.write() as session:
+            stale = list(
+                session.scalars(
+                    sa.select(ListingRow.id).where(
+                        ListingRow.digest.is_(None), ListingRow.created_at < older_than
+                    )
+                )
+            )
+            if stale:
+                session.execute(sa.delete(EntryRow).where(EntryRow.listing_id.in_(stale)))
+                session.execute(sa.delete(ListingRow).where(ListingRow.id.in_(stale)))
+        return len(stale)
 
     def record_version(self, user_id: str, listing: Listing) -> str:
         """The user's version holding this sealed listing (the same one for the same content)."""
