@@ -44,7 +44,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 class EntitySettings(
     TapedeckSettings, SpotifySettings, SpotifyConcurrencySettings, DatabaseSettings
-):  # Page size of /playlists/{id}/items: 50 is documented for development-mode apps; 100
+):
+    # Page size of /playlists/{id}/items: 50 is documented for development-mode apps; 100
     # works for extended-quota apps. A 400 to a limit steps it down on its own.
     spotify_playlist_items_page_size: int = Field(default=50, ge=1, le=100)
     # A Retry-After longer than this fails the sync (rate_limited) instead of waiting.
