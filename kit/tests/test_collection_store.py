@@ -14,8 +14,9 @@ import sqlalchemy as sa
 
 from kit import errors
 from kit.collection.model import Entry, ref_of
-from kit.collection.service import MIGRATIONS, StagedSweeper
+from kit.collection.service import MIGRATIONS
 from kit.collection.store import CollectionStore, new_listing_id
+from kit.collection.sweep import StagedSweeper
 from kit.database import Database, open_database
 
 AWKWARD = [

@@ -5,12 +5,9 @@ server. A service names itself, its `Kind`, and any RPCs it adds."""
 from __future__ import annotations
 
 import gc
-import logging
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import grpc
@@ -21,6 +18,7 @@ from kit.channels import open_channel
 from kit.collection.collection import Collection, Kind
 from kit.collection.servicer import CollectionServicer
 from kit.collection.store import CollectionStore
+from kit.collection.sweep import StagedSweeper
 from kit.database import Database, open_database
 from kit.logs import setup_logging
 from kit.secrets import internal_token
@@ -34,8 +32,6 @@ from kit.settings import (
 )
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
 from kit.spotify.tokens import AuthTokens
-
-log = logging.getLogger(__name__)
 
 # The collection tables' migrations, shared by every entity service (each runs them on its
 # own database).
@@ -58,38 +54,6 @@ class EntitySettings(
     # above the library's TAPEDECK_SYNC_TIMEOUT_S (6 h), the longest a sync may run.
     staged_max_age_s: float = Field(default=7 * 3600, gt=0)
     staged_sweep_interval_s: float = Field(default=3600, gt=0)
-
-
-class StagedSweeper:
-    """Drops staged listings older than `max_age_s` (with their entries) at start and every
-    `interval_s`: a sync killed with its process never discards its own. Safe with several
-    replicas on one database, since no live sync's listing is that old."""
-
-    def __init__(self, store: CollectionStore, max_age_s: float, interval_s: float) -> None:
-        self._store = store
-        self._max_age = timedelta(seconds=max_age_s)
-        self._interval_s = interval_s
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="sweep-staged", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-
-    def _loop(self) -> None:
-        while True:
-            try:
-                swept = self._store.sweep_staged(datetime.now(UTC) - self._max_age)
-                if swept:
-                    log.info("staged listings of dead syncs dropped", extra={"listings": swept})
-            except Exception:  # the database may be away for a while: try again later
-                log.exception("sweeping staged listings failed")
-            if self._stopping.wait(self._interval_s):
-                return
 
 
 @dataclass(frozen=True)
