@@ -11,9 +11,17 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from kit import errors
-from kit.collection.model import ChangedItem, Comparison, Ref, StoredEntry, compare_refs
+from kit.collection.model import (
+    ChangedItem,
+    Comparison,
+    Outcome,
+    Progress,
+    Ref,
+    StoredEntry,
+    compare_refs,
+)
 from kit.collection.store import CollectionStore, Listing
-from kit.collection.sync import Outcome, Progress, SyncRun, Write
+from kit.collection.sync import SyncRun, Write
 from kit.spotify.client import SpotifyClient
 
 log = logging.getLogger(__name__)

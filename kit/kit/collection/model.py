@@ -57,6 +57,24 @@ class StoredEntry:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """How far a sync has come."""
+
+    done: int
+    total: int | None
+    spotify_requests: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finished sync: the version it made."""
+
+    version: str
+    count: int
+    spotify_requests: int
+
+
+@dataclass(frozen=True)
 class ChangedItem:
     item: Ref
     added: list[Ref] = field(default_factory=list)

@@ -10,8 +10,7 @@ from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
 
 from kit import errors
 from kit.collection.collection import Collection
-from kit.collection.model import Ref
-from kit.collection.sync import Outcome
+from kit.collection.model import Outcome, Ref
 
 
 def _ref(ref: Ref) -> collection_pb2.ItemRef:

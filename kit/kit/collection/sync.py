@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kit import errors
-from kit.collection.model import Entry, StoredEntry
+from kit.collection.model import Entry, Outcome, Progress, StoredEntry
 from kit.collection.store import CollectionStore, Encoded, Listing, encode, new_listing_id
 from kit.spotify.client import SpotifyClient
 
@@ -27,20 +27,6 @@ Task = Callable[[], "list[Write] | None"]
 
 # Batches the writer stores in one transaction, at most.
 BATCH = 64
-
-
-@dataclass(frozen=True)
-class Progress:
-    done: int
-    total: int | None
-    spotify_requests: int
-
-
-@dataclass(frozen=True)
-class Outcome:
-    version: str
-    count: int
-    spotify_requests: int
 
 
 class Cancelled(Exception):

@@ -7,13 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-# What changed between two versions: the collection contract's own types, under the names
-# the library uses.
+# A sync's progress and outcome, and what changed between two versions: the collection
+# contract's own types, under the names the library uses.
 from kit.collection.model import ChangedItem as Changed
 from kit.collection.model import Comparison as Changes
+from kit.collection.model import Outcome as SyncOutcome
+from kit.collection.model import Progress as SyncProgress
 from kit.collection.model import Ref
 
-__all__ = ["Changed", "Changes", "Ref"]
+__all__ = ["Changed", "Changes", "Ref", "SyncOutcome", "SyncProgress"]
 
 
 @dataclass(frozen=True)
@@ -26,20 +28,6 @@ class SyncOrder:
     # Spotify requests the sync may have in flight (its share of the user's bound); 0 for
     # the entity service's own bound.
     concurrency: int = 0
-
-
-@dataclass(frozen=True)
-class SyncProgress:
-    done: int
-    total: int | None
-    spotify_requests: int
-
-
-@dataclass(frozen=True)
-class SyncOutcome:
-    version: str
-    count: int
-    spotify_requests: int
 
 
 @dataclass(frozen=True)
