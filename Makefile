@@ -14,7 +14,7 @@ PROTOS := $(shell find protos/tapedeck -name '*.proto')
 MEMBERS := pyproject.toml uv.lock $(wildcard */pyproject.toml services/*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck unit gen sync clean bench-auth bench-library
+.PHONY: run test lint typecheck gen sync clean bench-auth bench-library
 
 run: gen
 	$(PY) -m launcher
