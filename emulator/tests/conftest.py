@@ -96,8 +96,10 @@ def client_for() -> type[Client]:
     return Client
 
 
-# Spotify's OpenAPI document, relaxed only in the four places
-# /work/shared/spotify-web-api/README.md lists.
+# Spotify's OpenAPI document (spec/openapi.yml), relaxed in four places only, where real
+# answers differ from it: (1) a playlist item's object may be null, (2) a playlist's
+# items/tracks may be null or absent, (3) cursor paging's next and cursors are null on the
+# last page, (4) local files, whose track objects carry null ids (checked on their own).
 
 # In OAS 3.0 `nullable` only loosens a `type`, not a oneOf/allOf: null needs its own branch.
 _NULL = {"enum": [None], "nullable": True}

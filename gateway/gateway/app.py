@@ -26,7 +26,7 @@ def create_app(settings: GatewaySettings, internal_token: str) -> FastAPI:
     app = FastAPI(
         title="Tapedeck",
         version="0.1.0",
-        description="Keep your Spotify library safe and portable (see API.md).",
+        description="Keep your Spotify library safe and portable (see docs/api.md).",
         lifespan=lifespan,
     )
     app.state.settings = settings

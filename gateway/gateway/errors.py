@@ -1,4 +1,4 @@
-"""The one table from errors to HTTP statuses and API.md's error body."""
+"""The one table from errors to HTTP statuses and the error body of docs/api.md."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ _HTTP_CODES = {
 
 
 class ConflictWith(errors.Conflict):
-    """A conflict whose answer also carries what it conflicts with (API.md: a second save
+    """A conflict whose answer also carries what it conflicts with (docs/api.md: a second save
     gets 409 with the running save): `extra` is merged into the error body."""
 
     def __init__(self, message: str, extra: Mapping[str, Any]) -> None:
@@ -68,7 +68,8 @@ def error_response(
 
 
 def response_for(error: errors.TapedeckError) -> JSONResponse:
-    """API.md's body for a typed error; its `code` is already API.md's snake_case code."""
+    """The error body of docs/api.md for a typed error; its `code` is already the API's
+    snake_case code."""
     status = next((status for cls, status in _STATUS if isinstance(error, cls)), 500)
     if status == 500:
         log.error("unmapped error", extra={"error_type": type(error).__name__})

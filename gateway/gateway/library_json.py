@@ -1,4 +1,4 @@
-"""API.md's JSON for the library service's messages: save objects and diffs."""
+"""The JSON of docs/api.md for the library service's messages: save objects and diffs."""
 
 from __future__ import annotations
 

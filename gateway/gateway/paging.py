@@ -1,4 +1,4 @@
-"""Spotify-shaped paging (API.md "Conventions"): the query parameters and the page body,
+"""Spotify-shaped paging (docs/api.md "Conventions"): the query parameters and the page body,
 whose items are spliced in as the JSON text they already are."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The gateway's settings (DESIGN.md "Configuration")."""
+"""The gateway's settings (docs/operations.md "Configuration")."""
 
 from __future__ import annotations
 

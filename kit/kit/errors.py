@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 class TapedeckError(Exception):
-    """Base of every expected error. `code` is API.md's snake_case error code."""
+    """Base of every expected error. `code` is the snake_case error code of docs/api.md."""
 
     code = "internal"
 

@@ -22,7 +22,7 @@ DEFAULT_PORTS = {
 
 
 class TapedeckSettings(BaseSettings):
-    """The variables every process may read (DESIGN.md, "Configuration")."""
+    """The variables every process may read (docs/operations.md, "Configuration")."""
 
     model_config = SettingsConfigDict(
         env_prefix="TAPEDECK_", env_file=".env", extra="ignore", frozen=True

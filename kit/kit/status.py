@@ -8,7 +8,7 @@ import grpc
 
 from kit import errors
 
-# Trailing metadata that carries API.md's error code (and Retry-After) across a call.
+# Trailing metadata that carries the error code of docs/api.md (and Retry-After) across a call.
 ERROR_CODE_KEY = "tapedeck-error-code"
 RETRY_AFTER_KEY = "tapedeck-retry-after"
 

@@ -1,5 +1,5 @@
 """The whole stack in-process (teststack.stack.Stack) against the Spotify emulator, and a small
-HTTP client that speaks API.md to the gateway."""
+HTTP client that speaks docs/api.md to the gateway."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bad input gets a clear 4xx in API.md's error shape, never a 500 or a stack trace."""
+"""Bad input gets a clear 4xx in the error shape of docs/api.md, never a 500 or a stack trace."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Login with Spotify, logout, and who the caller is (API.md "Auth")."""
+"""Login with Spotify, logout, and who the caller is (docs/api.md "Auth")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Library reads: a user's saved playlists, their items, liked songs, albums and artists, as
-Spotify returned them (API.md "Library reads"). Items are spliced in as stored."""
+Spotify returned them (docs/api.md "Library reads"). Items are spliced in as stored."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Library saves: start one, their history, one, its progress as Server-Sent Events, and what
-changed between two (API.md "Library saves")."""
+changed between two (docs/api.md "Library saves")."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ async def save_events(
 ) -> StreamingResponse:
     """`progress` events (a save object each, the final state included), then one `done`
     event with the final state. Should the library service fail mid-stream, an `error`
-    event (API.md's error body) ends the stream instead. A quiet stream carries a
+    event (the error body of docs/api.md) ends the stream instead. A quiet stream carries a
     `: keep-alive` comment every TAPEDECK_SSE_KEEPALIVE_S seconds (clients ignore it)."""
     keepalive_s: float = request.app.state.settings.sse_keepalive_s
     call = backends.library.WatchSave(

@@ -1,4 +1,4 @@
-"""The auth service's settings (DESIGN.md "Configuration")."""
+"""The auth service's settings (docs/operations.md "Configuration")."""
 
 from __future__ import annotations
 

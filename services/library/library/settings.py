@@ -1,4 +1,4 @@
-"""The library service's settings (DESIGN.md "Configuration")."""
+"""The library service's settings (docs/operations.md "Configuration")."""
 
 from __future__ import annotations
 
