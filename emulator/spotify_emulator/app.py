@@ -56,6 +56,10 @@ class App:
         token = _bearer(request)
         check = state.tokens.check(token) if token else Check(None)
         with state.stats.in_flight(check.user_id, route):
+            if check.user_id is not None:
+                ended = state.faults.hold(check.user_id, route)
+                if ended is not None:
+                    state.stats.count_hold(ended)
             if state.faults.latency_s() > 0:
                 time.sleep(state.faults.latency_s())
             outcome = state.faults.decide()

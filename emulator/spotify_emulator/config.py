@@ -53,6 +53,28 @@ class LibrarySpec:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """Holds /v1 requests back until `n` of them are in flight at once, then lets them all
+    go, once: a test can show that a client really has `n` requests in flight, without
+    depending on how fast anything runs. Only requests of `user` (any known user if None)
+    on `route` (a route template such as "GET /v1/playlists/{id}/items"; any if None) are
+    held, and only those that arrive after the hold is set. Should `timeout_s` pass without
+    another request joining before there are `n`, the held ones go on anyway and stats
+    count the hold as timed out instead of reached."""
+
+    n: int
+    user: str | None = None
+    route: str | None = None
+    timeout_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.n < 1:
+            raise ValueError(f"a hold needs n >= 1, not {self.n}")
+        if not self.timeout_s > 0:
+            raise ValueError(f"a hold needs timeout_s > 0, not {self.timeout_s}")
+
+
+@dataclass(frozen=True)
 class Faults:
     """Faults injected into /v1 requests (never into accounts or admin requests)."""
 
@@ -63,6 +85,7 @@ class Faults:
     error_rate: float = 0.0  # share of requests answered 500/502/503
     drop_rate: float = 0.0  # share of requests whose connection is closed without an answer
     seed: int = 0
+    hold: Hold | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Fault injection for /v1 requests: latency, a rolling-window rate limit, 5xx answers and
-dropped connections, drawn from seeded generators so runs repeat."""
+dropped connections, drawn from seeded generators so runs repeat; and a hold, which keeps
+requests back until enough are in flight at once."""
 
 from __future__ import annotations
 
@@ -7,23 +8,79 @@ import threading
 import time
 from collections import deque
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Literal
 
 from spotify_emulator import ids
-from spotify_emulator.config import Faults
+from spotify_emulator.config import Faults, Hold
 from spotify_emulator.messages import DROP, Outcome, api_error
 
 _ERRORS = ((500, "Server error"), (502, "Bad gateway"), (503, "Service unavailable"))
+
+HoldEnd = Literal["reached", "timed_out"]
+
+
+class _HeldRequests:
+    """One hold, armed: the requests it matches wait for each other until there are
+    `hold.n` of them (reached), or until `hold.timeout_s` pass with none joining (timed
+    out). Then they all go on, and so does every request after them."""
+
+    def __init__(self, hold: Hold) -> None:
+        self.hold = hold
+        self._cond = threading.Condition()
+        self._waiting = 0
+        self._deadline = 0.0
+        # Read without the lock on the way in: once True, it stays True.
+        self.over = False
+
+    def matches(self, user_id: str, route: str) -> bool:
+        hold = self.hold
+        return (hold.user is None or hold.user == user_id) and (
+            hold.route is None or hold.route == route
+        )
+
+    def wait(self) -> HoldEnd | None:
+        """Waits until the hold is over. Returns how it ended to the one request that ended
+        it (so each hold counts once), None to the others."""
+        with self._cond:
+            if self.over:
+                return None
+            self._waiting += 1
+            if self._waiting >= self.hold.n:
+                self._end()
+                return "reached"
+            self._deadline = time.monotonic() + self.hold.timeout_s
+            while not self.over:
+                left = self._deadline - time.monotonic()
+                if left <= 0:
+                    self._end()
+                    return "timed_out"
+                self._cond.wait(left)
+            return None
+
+    def release(self) -> None:
+        """Lets the held requests go without counting the hold either way (replaced)."""
+        with self._cond:
+            self._end()
+
+    def _end(self) -> None:
+        self.over = True
+        self._cond.notify_all()
 
 
 class FaultInjector:
     def __init__(self, faults: Faults) -> None:
         self._lock = threading.Lock()
+        self._held: _HeldRequests | None = None
         self.set(faults)
 
     def set(self, faults: Faults) -> None:
         with self._lock:
             self.faults = faults
+            # Setting faults arms their hold afresh and lets go of what an old one held.
+            old = self._held
+            self._held = _HeldRequests(faults.hold) if faults.hold is not None else None
+            if old is not None:
+                old.release()
             # One generator per decision, so the sequence of 5xx answers does not change
             # when only the drop rate does.
             self._errors = ids.rng(faults.seed, "errors")
@@ -33,6 +90,15 @@ class FaultInjector:
 
     def latency_s(self) -> float:
         return self.faults.latency_ms / 1000
+
+    def hold(self, user_id: str, route: str) -> HoldEnd | None:
+        """Holds a request of a known user back while a hold that matches it is armed;
+        returns how the hold ended to the request that ended it, None otherwise. Without a
+        hold (or once it is over) no lock is taken."""
+        held = self._held
+        if held is None or held.over or not held.matches(user_id, route):
+            return None
+        return held.wait()
 
     def decide(self) -> Outcome | None:
         """What to answer instead of the real response, or None to answer normally."""
@@ -71,6 +137,19 @@ def faults_from_json(payload: dict[str, Any], current: Faults) -> Faults:
         if len(limit) != 2:
             raise ValueError("rate_limit is [max_requests, window_s] or null")
         limit = (int(limit[0]), float(limit[1]))
+    hold = merged["hold"]
+    if hold is not None:
+        if not isinstance(hold, dict) or "n" not in hold:
+            raise ValueError('hold is {"n", "user", "route", "timeout_s"} or null')
+        unknown = set(hold) - {"n", "user", "route", "timeout_s"}
+        if unknown:
+            raise ValueError(f"unknown hold fields: {', '.join(sorted(unknown))}")
+        hold = Hold(
+            n=int(hold["n"]),
+            user=None if hold.get("user") is None else str(hold["user"]),
+            route=None if hold.get("route") is None else str(hold["route"]),
+            timeout_s=float(hold.get("timeout_s", Hold.timeout_s)),
+        )
     return Faults(
         latency_ms=int(merged["latency_ms"]),
         rate_limit=limit,
@@ -78,6 +157,7 @@ def faults_from_json(payload: dict[str, Any], current: Faults) -> Faults:
         error_rate=float(merged["error_rate"]),
         drop_rate=float(merged["drop_rate"]),
         seed=int(merged["seed"]),
+        hold=hold,
     )
 
 

@@ -1,6 +1,6 @@
 """Request counters, so tests can assert exactly how many Spotify calls something made, and
 how many requests of one user, and of one route (known users' only), were in flight at once
-(latency included)."""
+(latency and holds included), and how holds ended."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ class Stats:
         self._users: Counter[str] = Counter()
         self._accounts: Counter[str] = Counter()
         self._accounts_statuses: Counter[str] = Counter()
+        self._holds: Counter[str] = Counter({"reached": 0, "timed_out": 0})
         self._max_in_flight: Counter[str] = Counter(+self._in_flight)
         self._max_in_flight_routes: Counter[str] = Counter(+self._in_flight_routes)
 
@@ -61,6 +62,12 @@ class Stats:
             self._statuses[status] += 1
             if user_id is not None:
                 self._users[user_id] += 1
+
+    def count_hold(self, end: str) -> None:
+        """A hold ended: "reached" (as many requests in flight as it waited for) or
+        "timed_out"."""
+        with self._lock:
+            self._holds[end] += 1
 
     def count_accounts(self, route: str, status: str) -> None:
         with self._lock:
@@ -79,5 +86,6 @@ class Stats:
                     "max_in_flight_by_route": dict(self._max_in_flight_routes),
                     "accounts": dict(self._accounts),
                     "accounts_by_status": dict(self._accounts_statuses),
+                    "holds": dict(self._holds),
                 }
             )

@@ -24,6 +24,7 @@ def test_paging_120_liked_songs_by_50_is_exactly_3_requests(make_emu: Any, clien
         "max_in_flight_by_route": {"GET /v1/me/tracks": 1},
         "accounts": {},
         "accounts_by_status": {},
+        "holds": {"reached": 0, "timed_out": 0},
     }
 
 
