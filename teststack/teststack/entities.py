@@ -7,7 +7,8 @@ from typing import Any
 
 from album.service import SERVICE as ALBUM
 from artist.service import SERVICE as ARTIST
-from kit.collection.service import EntityService, EntitySettings, build, create_entity_server
+from collection.server import EntityService, build, create_entity_server
+from collection.settings import EntitySettings
 from playlist.service import SERVICE as PLAYLIST
 from spotify_emulator import Emulator
 from teststack.running import Running

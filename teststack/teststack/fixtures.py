@@ -8,20 +8,24 @@ from collections.abc import Iterator
 import pytest
 
 from spotify_emulator import Emulator, EmulatorConfig, LibrarySpec
+from spotify_emulator.config import Mode
 from teststack.auth import CLIENT_ID, CLIENT_SECRET
 
 
 def make_emulator(
-    mode: str = "2026", library: LibrarySpec | None = None, **config: object
+    mode: Mode = "2026",
+    library: LibrarySpec | None = None,
+    *,
+    rotate_refresh_tokens: bool = False,
 ) -> Emulator:
     emulator = Emulator(
-        EmulatorConfig(  # type: ignore[arg-type]
+        EmulatorConfig(
             seed=1,
             mode=mode,
             library=library or LibrarySpec.tiny(),
             client_id=CLIENT_ID,
             client_secret=CLIENT_SECRET,
-            **config,
+            rotate_refresh_tokens=rotate_refresh_tokens,
         )
     )
     return emulator.start(host="127.0.0.1", port=0)

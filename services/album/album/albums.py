@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from kit.collection.collection import Kind
-from kit.collection.lists import OffsetList, child_list, sync_offset_list
-from kit.collection.model import Entry, StoredEntry, digest, encode, ref_of
-from kit.collection.service import EntitySettings
-from kit.collection.sync import SyncRun, Write, items_of
+from collection.entity import Entity
+from collection.lists import OffsetList, child_list, sync_offset_list
+from collection.model import Entry, StoredEntry, digest, json_text, ref_of
+from collection.settings import EntitySettings
+from collection.sync import SyncRun, Write, items_of
 
 PAGE = 50
 
@@ -36,14 +36,14 @@ def _children(run: SyncRun, entry: Entry) -> list[Write] | None:
         not run.full
         and base is not None
         and base.children is not None
-        and base.object_digest == digest(encode(entry.obj))
+        and base.object_digest == digest(json_text(entry.obj))
     ):
         return [(run.top, [replace(entry, children=base.children)])]
     return child_list(run, entry, nested, _tracks(entry.ref.id), ref_of)
 
 
 class SavedAlbums:
-    name = "albums"
+    kind = "albums"
 
     def plan(self, run: SyncRun) -> list[Write]:
         listing = OffsetList("me/albums", PAGE)
@@ -59,5 +59,5 @@ class SavedAlbums:
         return body
 
 
-def saved_albums(_settings: EntitySettings) -> Kind:
+def saved_albums(_settings: EntitySettings) -> Entity:
     return SavedAlbums()

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from album.albums import saved_albums
-from kit.collection.service import EntityService
+from collection.server import EntityService
 
 SERVICE = EntityService("album", saved_albums)

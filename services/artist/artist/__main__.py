@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from artist.service import SERVICE
-from kit.collection.service import main
+from collection.process import main
 
 if __name__ == "__main__":
     main(SERVICE)

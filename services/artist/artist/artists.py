@@ -3,17 +3,17 @@ another). Its order is not by recency, so no first-page shortcut: every save rea
 
 from __future__ import annotations
 
-from kit.collection.collection import Kind
-from kit.collection.lists import sync_cursor_list
-from kit.collection.model import StoredEntry, ref_of
-from kit.collection.service import EntitySettings
-from kit.collection.sync import SyncRun, Write
+from collection.entity import Entity
+from collection.lists import sync_cursor_list
+from collection.model import StoredEntry, ref_of
+from collection.settings import EntitySettings
+from collection.sync import SyncRun, Write
 
 PAGE = 50
 
 
 class FollowedArtists:
-    name = "artists"
+    kind = "artists"
 
     def plan(self, run: SyncRun) -> list[Write]:
         return sync_cursor_list(
@@ -24,5 +24,5 @@ class FollowedArtists:
         return body
 
 
-def followed_artists(_settings: EntitySettings) -> Kind:
+def followed_artists(_settings: EntitySettings) -> Entity:
     return FollowedArtists()

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from artist.artists import followed_artists
-from kit.collection.service import EntityService
+from collection.server import EntityService
 
 SERVICE = EntityService("artist", followed_artists)

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kit import errors
-from library.entities import NO_CHANGES, Changes, Entities
+from library.entities import NO_CHANGES, Comparison, Entities
 from library.kinds import KINDS
 from library.repository import SaveRepository
 from library.saves import Save, is_save_id
 
 
 @dataclass(frozen=True)
-class KindChanges:
+class KindComparison:
     kind: str
-    changes: Changes
+    comparison: Comparison
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Diff:
     from_save_id: str
     to_save_id: str
     # The kinds both saves completed, in canonical order.
-    kinds: list[KindChanges]
+    kinds: list[KindComparison]
 
 
 class Diffs:
@@ -48,8 +48,10 @@ class Diffs:
                 continue
             old, new = before.run(kind).version, to.run(kind).version
             # An unchanged collection keeps its version: nothing to ask.
-            changes = NO_CHANGES if old == new else self._entities.compare(kind, user_id, old, new)
-            kinds.append(KindChanges(kind, changes))
+            comparison = (
+                NO_CHANGES if old == new else self._entities.compare(kind, user_id, old, new)
+            )
+            kinds.append(KindComparison(kind, comparison))
         return Diff(before.id, to.id, kinds)
 
     def _save(self, user_id: str, save_id: str) -> Save:

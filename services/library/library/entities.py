@@ -4,18 +4,53 @@ interface, so the logic runs against the real gRPC clients or an in-memory stand
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
-# A sync's progress and outcome, and what changed between two versions: the collection
-# contract's own types, under the names the library uses.
-from kit.collection.model import ChangedItem as Changed
-from kit.collection.model import Comparison as Changes
-from kit.collection.model import Outcome as SyncOutcome
-from kit.collection.model import Progress as SyncProgress
-from kit.collection.model import Ref
 
-__all__ = ["Changed", "Changes", "Ref", "SyncOutcome", "SyncProgress"]
+@dataclass(frozen=True)
+class Ref:
+    """An item as a comparison names it: its Spotify id, uri and name (each may be empty)."""
+
+    id: str = ""
+    uri: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a kind's sync has come, as its entity service reports it."""
+
+    done: int
+    total: int | None
+    spotify_requests: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A kind's finished sync: the version it made."""
+
+    version: str
+    count: int
+    spotify_requests: int
+
+
+@dataclass(frozen=True)
+class ChangedItem:
+    """An item in both versions whose own items changed (a playlist's tracks)."""
+
+    item: Ref
+    added: list[Ref] = field(default_factory=list)
+    removed: list[Ref] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What changed between two versions of one kind."""
+
+    added: list[Ref] = field(default_factory=list)
+    removed: list[Ref] = field(default_factory=list)
+    changed: list[ChangedItem] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -39,15 +74,15 @@ class Page:
 EMPTY_PAGE = Page([], 0)
 
 
-NO_CHANGES = Changes()
+NO_CHANGES = Comparison()
 
 
 class Entities(Protocol):
     """Every call raises kit.errors types; a service that is down raises Unavailable."""
 
     def sync(
-        self, kind: str, order: SyncOrder, on_progress: Callable[[SyncProgress], None]
-    ) -> SyncOutcome: ...
+        self, kind: str, order: SyncOrder, on_progress: Callable[[Progress], None]
+    ) -> Outcome: ...
 
     def set_concurrency(self, kind: str, user_id: str, save_id: str, concurrency: int) -> None:
         """Changes the share of that save's running sync of `kind`; NotFound when it is
@@ -64,7 +99,9 @@ class Entities(Protocol):
         self, user_id: str, version: str, playlist_id: str, offset: int, limit: int
     ) -> Page: ...
 
-    def compare(self, kind: str, user_id: str, from_version: str, to_version: str) -> Changes: ...
+    def compare(
+        self, kind: str, user_id: str, from_version: str, to_version: str
+    ) -> Comparison: ...
 
     def cancel_syncs(self) -> None:
         """Ends every running sync at once (each raises); used when the service stops."""

@@ -15,13 +15,13 @@ from tapedeck.playlist.v1 import playlist_pb2, playlist_pb2_grpc
 from kit import errors
 from kit.status import error_from_rpc
 from library.entities import (
-    Changed,
-    Changes,
+    ChangedItem,
+    Comparison,
+    Outcome,
     Page,
+    Progress,
     Ref,
     SyncOrder,
-    SyncOutcome,
-    SyncProgress,
 )
 
 
@@ -50,9 +50,7 @@ class GrpcEntities:
         self._syncs: set[Any] = set()
         self._cancelled = False
 
-    def sync(
-        self, kind: str, order: SyncOrder, on_progress: Callable[[SyncProgress], None]
-    ) -> SyncOutcome:
+    def sync(self, kind: str, order: SyncOrder, on_progress: Callable[[Progress], None]) -> Outcome:
         request = collection_pb2.SyncRequest(
             user_id=order.user_id,
             save_id=order.save_id,
@@ -70,10 +68,10 @@ class GrpcEntities:
                 for answer in call:
                     if answer.HasField("result"):
                         r = answer.result
-                        return SyncOutcome(r.version, r.count, r.spotify_requests)
+                        return Outcome(r.version, r.count, r.spotify_requests)
                     p = answer.progress
                     on_progress(
-                        SyncProgress(p.done, p.total if p.total_known else None, p.spotify_requests)
+                        Progress(p.done, p.total if p.total_known else None, p.spotify_requests)
                     )
         finally:
             with self._lock:
@@ -126,18 +124,18 @@ class GrpcEntities:
             )
         return Page(list(answer.items_json), answer.total)
 
-    def compare(self, kind: str, user_id: str, from_version: str, to_version: str) -> Changes:
+    def compare(self, kind: str, user_id: str, from_version: str, to_version: str) -> Comparison:
         with _typed_errors():
             answer = self._collections[kind].Compare(
                 collection_pb2.CompareRequest(
                     user_id=user_id, from_version=from_version, to_version=to_version
                 )
             )
-        return Changes(
+        return Comparison(
             added=[_ref(r) for r in answer.added],
             removed=[_ref(r) for r in answer.removed],
             changed=[
-                Changed(_ref(c.item), [_ref(r) for r in c.added], [_ref(r) for r in c.removed])
+                ChangedItem(_ref(c.item), [_ref(r) for r in c.added], [_ref(r) for r in c.removed])
                 for c in answer.changed
             ],
         )

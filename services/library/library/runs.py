@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from kit import errors
-from library.entities import Entities, SyncOrder, SyncProgress
+from library.entities import Entities, Progress, SyncOrder
 from library.kinds import chosen_kinds
 from library.repository import SaveRepository
 from library.saves import (
@@ -224,7 +224,7 @@ class SaveRuns:
                 log.debug("share not handed on", extra={"kind": other, "code": exc.code})
 
     def _sync_kind(self, live: _Live, kind: str, order: SyncOrder) -> None:
-        def progressed(p: SyncProgress) -> None:
+        def progressed(p: Progress) -> None:
             self._change(
                 live,
                 lambda s: s.with_run(

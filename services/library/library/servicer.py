@@ -33,7 +33,7 @@ _STATUS_ENUM = {
 }
 
 
-def _kind(value: int) -> str:
+def _kind(value: library_pb2.Kind) -> str:
     name = _KIND_NAME.get(value)
     if name is None:
         raise errors.InvalidArgument("kind must be one of: " + ", ".join(KINDS))
@@ -96,15 +96,15 @@ def _diff_message(diff: Diff) -> library_pb2.DiffResponse:
         kinds=[
             library_pb2.KindDiff(
                 kind=_KIND_ENUM[k.kind],
-                added=[_ref(r) for r in k.changes.added],
-                removed=[_ref(r) for r in k.changes.removed],
+                added=[_ref(r) for r in k.comparison.added],
+                removed=[_ref(r) for r in k.comparison.removed],
                 changed=[
                     library_pb2.ChangedItem(
                         item=_ref(c.item),
                         added=[_ref(r) for r in c.added],
                         removed=[_ref(r) for r in c.removed],
                     )
-                    for c in k.changes.changed
+                    for c in k.comparison.changed
                 ],
             )
             for k in diff.kinds

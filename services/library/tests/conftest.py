@@ -13,7 +13,7 @@ import pytest
 
 from kit import errors
 from kit.database import open_database
-from library.entities import Changes, Page, Ref, SyncOrder, SyncOutcome, SyncProgress
+from library.entities import Comparison, Outcome, Page, Progress, Ref, SyncOrder
 from library.store import LibraryStore
 from library.wiring import MIGRATIONS
 
@@ -41,9 +41,7 @@ class InMemoryEntities:
             {"id": name.lower().replace(" ", "-"), "name": name} for name in names
         ]
 
-    def sync(
-        self, kind: str, order: SyncOrder, on_progress: Callable[[SyncProgress], None]
-    ) -> SyncOutcome:
+    def sync(self, kind: str, order: SyncOrder, on_progress: Callable[[Progress], None]) -> Outcome:
         self.orders.append((kind, order))
         self.running.add((kind, order.save_id))
         try:
@@ -52,10 +50,10 @@ class InMemoryEntities:
             self.running.discard((kind, order.save_id))
 
     def _sync(
-        self, kind: str, order: SyncOrder, on_progress: Callable[[SyncProgress], None]
-    ) -> SyncOutcome:
+        self, kind: str, order: SyncOrder, on_progress: Callable[[Progress], None]
+    ) -> Outcome:
         items = list(self.library.get(order.user_id, {}).get(kind, []))
-        on_progress(SyncProgress(0, len(items), 1))
+        on_progress(Progress(0, len(items), 1))
         gate = self.gates.get(kind)
         if gate is not None:
             while not gate.wait(0.01):
@@ -64,11 +62,11 @@ class InMemoryEntities:
         if kind in self.failures:
             raise self.failures[kind]
         for done in range(1, len(items) + 1):
-            on_progress(SyncProgress(done, len(items), 1 + done))
+            on_progress(Progress(done, len(items), 1 + done))
         blob = json.dumps([order.user_id, kind, items], sort_keys=True).encode()
         version = hashlib.sha256(blob).hexdigest()[:16]
         self.versions[version] = items
-        return SyncOutcome(version, len(items), 1 + len(items))
+        return Outcome(version, len(items), 1 + len(items))
 
     def cancel_syncs(self) -> None:
         self.cancelled.set()
@@ -95,11 +93,11 @@ class InMemoryEntities:
         tracks = [json.dumps({"track": f"{playlist_id}-{n}"}) for n in range(3)]
         return Page(tracks[offset : offset + limit], len(tracks))
 
-    def compare(self, kind: str, user_id: str, from_version: str, to_version: str) -> Changes:
+    def compare(self, kind: str, user_id: str, from_version: str, to_version: str) -> Comparison:
         self.compared.append((kind, from_version, to_version))
         old = {i["id"]: i for i in self.versions[from_version]}
         new = {i["id"]: i for i in self.versions[to_version]}
-        return Changes(
+        return Comparison(
             added=[Ref(i, "", new[i]["name"]) for i in new if i not in old],
             removed=[Ref(i, "", old[i]["name"]) for i in old if i not in new],
         )

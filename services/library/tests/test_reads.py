@@ -134,7 +134,7 @@ def test_diff_compares_the_last_two_succeeded_saves(
     second = _save(runs, "u1", [])
     diff = diffs.diff("u1")
     assert (diff.from_save_id, diff.to_save_id) == (first.id, second.id)
-    by_kind = {k.kind: k.changes for k in diff.kinds}
+    by_kind = {k.kind: k.comparison for k in diff.kinds}
     assert set(by_kind) == {"playlists", "tracks", "albums", "artists"}
     assert [r.name for r in by_kind["tracks"].added] == ["Three"]
     assert [r.name for r in by_kind["tracks"].removed] == ["One"]
@@ -151,7 +151,7 @@ def test_diff_between_given_saves_covers_the_kinds_both_completed(
     second = _save(runs, "u1", ["tracks"])
     diff = diffs.diff("u1", first.id, second.id)
     assert [k.kind for k in diff.kinds] == ["tracks"]
-    assert [r.name for r in diff.kinds[0].changes.added] == ["New"]
+    assert [r.name for r in diff.kinds[0].comparison.added] == ["New"]
 
 
 def test_diff_with_a_single_save_has_nothing_before_it(

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from kit.collection.collection import Kind, add_key
-from kit.collection.lists import OffsetList, child_list, refused, sync_offset_list
-from kit.collection.model import Entry, Json, Ref, StoredEntry, ref_of, text_of
-from kit.collection.service import EntitySettings
-from kit.collection.sync import SyncRun, Write
+from collection.entity import Entity, add_key
+from collection.lists import OffsetList, child_list, refused, sync_offset_list
+from collection.model import Entry, Json, Ref, StoredEntry, ref_of, text_of
+from collection.settings import EntitySettings
+from collection.sync import SyncRun, Write
 from kit.spotify.client import SpotifyRefused
 
 PAGE = 50
@@ -48,7 +48,7 @@ def _summary(page: Any) -> Any:
 
 
 class Playlists:
-    name = "playlists"
+    kind = "playlists"
 
     def __init__(self, items_page_size: int) -> None:
         self._items_page_size = items_page_size
@@ -112,5 +112,5 @@ class Playlists:
         )
 
 
-def playlists(settings: EntitySettings) -> Kind:
+def playlists(settings: EntitySettings) -> Entity:
     return Playlists(settings.spotify_playlist_items_page_size)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.collection.service import EntityService
+from collection.server import EntityService
 from playlist.playlists import playlists
 from playlist.servicer import registrations
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from tapedeck.playlist.v1 import playlist_pb2, playlist_pb2_grpc
 
+from collection.engine import Collection
 from kit import errors
-from kit.collection.collection import Collection
 from kit.server import Registration
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.collection.service import main
+from collection.process import main
 from track.service import SERVICE
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kit.collection.service import EntityService
+from collection.server import EntityService
 from track.tracks import liked_songs
 
 SERVICE = EntityService("track", liked_songs)

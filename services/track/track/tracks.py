@@ -3,17 +3,17 @@ are."""
 
 from __future__ import annotations
 
-from kit.collection.collection import Kind
-from kit.collection.lists import OffsetList, sync_offset_list
-from kit.collection.model import StoredEntry, ref_of
-from kit.collection.service import EntitySettings
-from kit.collection.sync import SyncRun, Write
+from collection.entity import Entity
+from collection.lists import OffsetList, sync_offset_list
+from collection.model import StoredEntry, ref_of
+from collection.settings import EntitySettings
+from collection.sync import SyncRun, Write
 
 PAGE = 50
 
 
 class LikedSongs:
-    name = "tracks"
+    kind = "tracks"
 
     def plan(self, run: SyncRun) -> list[Write]:
         listing = OffsetList("me/tracks", PAGE)
@@ -28,5 +28,5 @@ class LikedSongs:
         return body
 
 
-def liked_songs(_settings: EntitySettings) -> Kind:
+def liked_songs(_settings: EntitySettings) -> Entity:
     return LikedSongs()

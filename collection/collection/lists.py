@@ -9,10 +9,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from collection.model import Entry, Listing, Ref, digest, json_text
+from collection.sync import SyncRun, Write, items_of, offsets
 from kit import errors
-from kit.collection.model import Entry, Ref, digest, encode
-from kit.collection.store import Listing
-from kit.collection.sync import SyncRun, Write, items_of, offsets
 from kit.spotify.client import SpotifyRefused
 
 RefOf = Callable[[Any], Ref]
@@ -82,7 +81,7 @@ def sync_offset_list(
     run.set_total(total)
     if unchanged_when_first_page_is and run.base is not None and not run.full:
         stored = run.store.first_digests(run.base.id, len(items))
-        if run.base.count == total and stored == [digest(encode(i)) for i in items]:
+        if run.base.count == total and stored == [digest(json_text(i)) for i in items]:
             run.reuse_base()
             return []
 

@@ -12,11 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from collection.model import Entry, ref_of
+from collection.server import MIGRATIONS
+from collection.store import CollectionStore
+from collection.store.sweep import StagedSweeper, sweep_staged
+from collection.store.writes import new_listing_id
 from kit import errors
-from kit.collection.model import Entry, ref_of
-from kit.collection.service import MIGRATIONS
-from kit.collection.store import CollectionStore, new_listing_id
-from kit.collection.sweep import StagedSweeper
 from kit.database import Database, open_database
 
 AWKWARD = [
@@ -44,7 +45,7 @@ def _counts(db: Database) -> dict[str, int]:
 
 
 def _save(store: CollectionStore, user: str, objects: list[object]) -> str:
-    staged = store.stage()
+    staged = store.create_listing()
     store.write([(staged, [Entry(i, obj, ref_of(obj)) for i, obj in enumerate(objects)])])
     return store.record_version(user, store.seal(staged))
 
@@ -90,7 +91,7 @@ def test_discarding_a_failed_sync_keeps_sealed_listings(db: Database) -> None:
     store = CollectionStore(db)
     version = _save(store, "alice", AWKWARD)
     sealed = store.listing("alice", version)
-    staged = store.stage()
+    staged = store.create_listing()
     store.write([(staged, [Entry(0, {"id": "x"}, ref_of({"id": "x"}))])])
     store.discard([staged, sealed.id])
     assert [e.position for e in store.entries(sealed.id)] == list(range(len(AWKWARD)))
@@ -124,14 +125,14 @@ def test_a_sweep_drops_only_staged_listings_older_than_its_cutoff(db: Database) 
     kept = _save(store, "alice", AWKWARD)
     before = _counts(db)
     # What a sync killed mid-way leaves: staged listings with entries, never sealed.
-    dead = store.stage()
+    dead = store.create_listing()
     store.write([(dead, [Entry(i, {"id": f"x{i}"}, ref_of({"id": f"x{i}"})) for i in range(3)])])
     store.write_encoded([], new_listings=[new_listing_id()])  # one with no entries yet
     assert _counts(db)["listings"] == before["listings"] + 2
     # Nothing is older than an hour ago: nothing goes.
-    assert store.sweep_staged(datetime.now(UTC) - timedelta(hours=1)) == 0
+    assert sweep_staged(db, datetime.now(UTC) - timedelta(hours=1)) == 0
     # Everything staged so far is older than a second from now: both go, sealed ones stay.
-    assert store.sweep_staged(datetime.now(UTC) + timedelta(seconds=1)) == 2
+    assert sweep_staged(db, datetime.now(UTC) + timedelta(seconds=1)) == 2
     after = _counts(db)
     assert after["listings"] == before["listings"]
     assert after["entries"] == before["entries"]
@@ -144,9 +145,9 @@ def test_a_sweep_drops_only_staged_listings_older_than_its_cutoff(db: Database) 
 def test_the_sweeper_drops_what_dead_syncs_left_and_stops(db: Database) -> None:
     store = CollectionStore(db)
     kept = _save(store, "alice", AWKWARD)
-    dead = store.stage()
+    dead = store.create_listing()
     store.write([(dead, [Entry(0, {"id": "x"}, ref_of({"id": "x"}))])])
-    sweeper = StagedSweeper(store, max_age_s=0.2, interval_s=0.05)
+    sweeper = StagedSweeper(db, max_age_s=0.2, interval_s=0.05)
     sweeper.start()
     try:
         deadline = time.monotonic() + 5

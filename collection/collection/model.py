@@ -57,6 +57,14 @@ class StoredEntry:
 
 
 @dataclass(frozen=True)
+class Listing:
+    """A stored listing: its id and how many entries it has."""
+
+    id: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Progress:
     """How far a sync has come."""
 
@@ -88,7 +96,7 @@ class Comparison:
     changed: list[ChangedItem] = field(default_factory=list)
 
 
-def encode(obj: Any) -> str:
+def json_text(obj: Any) -> str:
     """Spotify's JSON, re-encoded compactly with key order and characters kept as sent.
     orjson: the same text as json.dumps(ensure_ascii=False, separators=(",", ":")), ten
     times faster, and encoding every item is a sync's main cost after the network."""

@@ -8,9 +8,9 @@ from typing import Any
 
 from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
 
+from collection.engine import Collection
+from collection.model import Outcome, Ref
 from kit import errors
-from kit.collection.collection import Collection
-from kit.collection.model import Outcome, Ref
 
 
 def _ref(ref: Ref) -> collection_pb2.ItemRef:

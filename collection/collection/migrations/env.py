@@ -1,4 +1,4 @@
-from kit.collection.tables import Base
+from collection.store.tables import Base
 from kit.migrations import run_env
 
 run_env(Base.metadata)

@@ -1,51 +1,24 @@
 """The collection contract's logic, the same for every kind: sync a user's collection into
 a version, page a version's items (and an item's child items), get one item, compare two
-versions. What differs between kinds is a `Kind`: what to fetch and how to present it."""
+versions. What differs between kinds is an `Entity`: what to fetch and how to present it."""
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from typing import Protocol
 
+from collection.entity import Entity
+from collection.model import ChangedItem, Comparison, Listing, Outcome, Progress, Ref, compare_refs
+from collection.store import CollectionStore
+from collection.sync import SyncRun
+from collection.writer import Writer
 from kit import errors
-from kit.collection.model import (
-    ChangedItem,
-    Comparison,
-    Outcome,
-    Progress,
-    Ref,
-    StoredEntry,
-    compare_refs,
-)
-from kit.collection.store import CollectionStore, Listing
-from kit.collection.sync import SyncRun, Write
 from kit.spotify.client import SpotifyClient
 
 log = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
-
-
-class Kind(Protocol):
-    name: str
-
-    def plan(self, run: SyncRun) -> list[Write]:
-        """Fetches the first page(s) and submits the rest as tasks on the run."""
-        ...
-
-    def present(self, entry: StoredEntry, body: str, detail: str | None) -> str:
-        """An item's JSON as reads return it. `detail` is given for single-item reads."""
-        ...
-
-
-def add_key(body: str, key: str, value: object) -> str:
-    """A JSON object's text with one more key."""
-    obj = json.loads(body)
-    obj[key] = value
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def check_paging(offset: int, limit: int) -> None:
@@ -58,13 +31,13 @@ def check_paging(offset: int, limit: int) -> None:
 class Collection:
     def __init__(
         self,
-        kind: Kind,
+        entity: Entity,
         store: CollectionStore,
         client_for: Callable[[str], SpotifyClient],
         workers: int,
     ) -> None:
         """`client_for(user_id)`: a Spotify client for that user's sync."""
-        self.kind = kind
+        self.entity = entity
         self._store = store
         self._client_for = client_for
         self._workers = workers
@@ -91,7 +64,9 @@ class Collection:
             try:
                 base = self._store.listing(user_id, base_version)
             except errors.NotFound:
-                log.warning("base version unknown; syncing in full", extra={"kind": self.kind.name})
+                log.warning(
+                    "base version unknown; syncing in full", extra={"kind": self.entity.kind}
+                )
         client = self._client_for(user_id)
         client.set_concurrency(concurrency)
         return SyncRun(
@@ -110,7 +85,7 @@ class Collection:
             with self._lock:
                 self._running[key] = run
         try:
-            yield from run.run(lambda: self.kind.plan(run))
+            yield from Writer(run).write(lambda: self.entity.plan(run))
         finally:
             with self._lock:
                 if self._running.get(key) is run:
@@ -135,12 +110,12 @@ class Collection:
         check_paging(offset, limit)
         listing = self._store.listing(user_id, version)
         page = self._store.page(listing.id, offset, limit)
-        return [self.kind.present(entry, body, None) for entry, body in page], listing.count
+        return [self.entity.present(entry, body, None) for entry, body in page], listing.count
 
     def get_item(self, user_id: str, version: str, item_id: str) -> str:
         listing = self._store.listing(user_id, version)
         entry, body, detail = self._store.entry(listing.id, item_id)
-        return self.kind.present(entry, body, detail)
+        return self.entity.present(entry, body, detail)
 
     def list_children(
         self, user_id: str, version: str, item_id: str, offset: int, limit: int

@@ -1,5 +1,5 @@
-"""Every query on the collection tables (kit.collection.tables): staged listings written page
-by page, sealed under their content digest, users' versions, and the reads."""
+"""Writing the collection tables: staged listings written page by page, sealed under their
+content digest (an unchanged list is stored once), and users' versions."""
 
 from __future__ import annotations
 
@@ -13,19 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
+from collection.model import Entry, Listing, digest, json_text
+from collection.store.tables import EntryRow, ListingRow, VersionRow
 from kit import errors
-from kit.collection.model import Entry, Ref, StoredEntry, digest
-from kit.collection.model import encode as json_text
-from kit.collection.tables import EntryRow, ListingRow, ObjectRow, VersionRow
 from kit.database import Database
-
-
-@dataclass(frozen=True)
-class Listing:
-    id: str
-    count: int
 
 
 def _insert_ignoring_duplicates(
@@ -81,7 +74,8 @@ def content_digest(lines: Iterable[str]) -> str:
     return hasher.hexdigest()
 
 
-def encode(listing_id: str, entries: Sequence[Entry]) -> Encoded:
+def encode_entries(listing_id: str, entries: Sequence[Entry]) -> Encoded:
+    """Entries as rows, with the objects (and details) they refer to, keyed by digest."""
     objects: dict[str, str] = {}
     rows: list[tuple[Any, ...]] = []
     for entry in entries:
@@ -118,14 +112,13 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class CollectionStore:
+class ListingWrites:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    # Writing
-
-    def stage(self) -> str:
-        """A new, empty listing to write entries into; sealed or discarded later."""
+    def create_listing(self) -> str:
+        """A new, empty staged listing, in the database at once; sealed or discarded later.
+        (A sync creates its listings with their first write instead: `new_listings`.)"""
         listing_id = new_listing_id()
         with self._db.write() as session:
             session.add(ListingRow(id=listing_id, digest=None, count=0, created_at=_now()))
@@ -133,7 +126,7 @@ class CollectionStore:
 
     def write(self, batches: Iterable[tuple[str, Sequence[Entry]]]) -> None:
         """Entries into staged listings, in one transaction."""
-        self.write_encoded([encode(listing_id, entries) for listing_id, entries in batches])
+        self.write_encoded([encode_entries(listing_id, entries) for listing_id, entries in batches])
 
     def write_encoded(
         self,
@@ -260,23 +253,6 @@ class CollectionStore:
                 session.execute(sa.delete(EntryRow).where(EntryRow.listing_id.in_(staged)))
                 session.execute(sa.delete(ListingRow).where(ListingRow.id.in_(staged)))
 
-    def sweep_staged(self, older_than: datetime) -> int:
-        """Drops staged listings created before `older_than`, and their entries: what syncs
-        that died (a killed process) left behind. Their objects stay: a later save of the
-        same library refers to them again. Returns how many listings went."""
-        with self._db.write() as session:
-            stale = list(
-                session.scalars(
-                    sa.select(ListingRow.id).where(
-                        ListingRow.digest.is_(None), ListingRow.created_at < older_than
-                    )
-                )
-            )
-            if stale:
-                session.execute(sa.delete(EntryRow).where(EntryRow.listing_id.in_(stale)))
-                session.execute(sa.delete(ListingRow).where(ListingRow.id.in_(stale)))
-        return len(stale)
-
     def record_version(self, user_id: str, listing: Listing) -> str:
         """The user's version holding this sealed listing (the same one for the same content)."""
         with self._db.read() as session:
@@ -300,136 +276,3 @@ class CollectionStore:
                 ],
             )
         return version
-
-    # Reading
-
-    def listing(self, user_id: str, version: str) -> Listing:
-        """The listing of a user's version; NotFound for another user's or an unknown one."""
-        with self._db.read() as session:
-            row = session.execute(
-                sa.select(ListingRow.id, ListingRow.count.label("n"))
-                .join(VersionRow, VersionRow.listing_id == ListingRow.id)
-                .where(VersionRow.user_id == user_id, VersionRow.version == version)
-            ).first()
-        if row is None:
-            raise errors.NotFound("no such version")
-        return Listing(row.id, row.n)
-
-    def children(self, user_id: str, version: str, item_id: str) -> Listing | None:
-        """The child listing of an item of a user's version, in one query; None when the
-        item has none (withheld); NotFound for an unknown version or item."""
-        child = aliased(ListingRow)
-        with self._db.read() as session:
-            row = session.execute(
-                sa.select(EntryRow.children_id, sa.func.coalesce(child.count, 0).label("n"))
-                .join(VersionRow, VersionRow.listing_id == EntryRow.listing_id)
-                .outerjoin(child, child.id == EntryRow.children_id)
-                .where(
-                    VersionRow.user_id == user_id,
-                    VersionRow.version == version,
-                    EntryRow.item_id == item_id,
-                )
-                .order_by(EntryRow.position)
-                .limit(1)
-            ).first()
-        if row is None:
-            raise errors.NotFound("no such item in this version")
-        return Listing(row.children_id, row.n) if row.children_id else None
-
-    def page(self, listing_id: str, offset: int, limit: int) -> list[tuple[StoredEntry, str]]:
-        """Entries [offset, offset+limit) in order, each with its object's JSON."""
-        with self._db.read() as session:
-            rows = session.execute(
-                self._entries()
-                .where(EntryRow.listing_id == listing_id)
-                .order_by(EntryRow.position)
-                .offset(offset)
-                .limit(limit)
-            ).all()
-        return [(_stored(row), row.body) for row in rows]
-
-    def bodies(self, listing_id: str, offset: int, limit: int) -> list[str]:
-        """The objects' JSON of entries [offset, offset+limit), in order."""
-        with self._db.read() as session:
-            return list(
-                session.scalars(
-                    sa.select(ObjectRow.body)
-                    .join(EntryRow, EntryRow.object_digest == ObjectRow.digest)
-                    .where(EntryRow.listing_id == listing_id)
-                    .order_by(EntryRow.position)
-                    .offset(offset)
-                    .limit(limit)
-                )
-            )
-
-    def entry(self, listing_id: str, item_id: str) -> tuple[StoredEntry, str, str | None]:
-        """The first entry of that Spotify id: (entry, object JSON, detail JSON or None)."""
-        detail = aliased(ObjectRow)
-        with self._db.read() as session:
-            row = session.execute(
-                self._entries()
-                .add_columns(detail.body.label("detail_body"))
-                .outerjoin(detail, detail.digest == EntryRow.detail_digest)
-                .where(EntryRow.listing_id == listing_id, EntryRow.item_id == item_id)
-                .order_by(EntryRow.position)
-                .limit(1)
-            ).first()
-        if row is None:
-            raise errors.NotFound("no such item in this version")
-        return _stored(row), row.body, row.detail_body
-
-    def entries(self, listing_id: str) -> list[StoredEntry]:
-        """Every entry of a listing, without objects (small: ids, tags, references)."""
-        with self._db.read() as session:
-            rows = session.execute(
-                self._entries(with_body=False)
-                .where(EntryRow.listing_id == listing_id)
-                .order_by(EntryRow.position)
-            ).all()
-        return [_stored(row) for row in rows]
-
-    def first_digests(self, listing_id: str, n: int) -> list[str]:
-        with self._db.read() as session:
-            return list(
-                session.scalars(
-                    sa.select(EntryRow.object_digest)
-                    .where(EntryRow.listing_id == listing_id)
-                    .order_by(EntryRow.position)
-                    .limit(n)
-                )
-            )
-
-    @staticmethod
-    def _entries(with_body: bool = True) -> sa.Select[Any]:
-        child = aliased(ListingRow)
-        columns: list[Any] = [
-            EntryRow.position,
-            EntryRow.item_id,
-            EntryRow.uri,
-            EntryRow.name,
-            EntryRow.tag,
-            EntryRow.object_digest,
-            EntryRow.detail_digest,
-            EntryRow.children_id,
-            EntryRow.withheld,
-            sa.func.coalesce(child.count, 0).label("children_count"),
-        ]
-        query = sa.select(*columns)
-        if with_body:
-            query = query.add_columns(ObjectRow.body).join(
-                ObjectRow, ObjectRow.digest == EntryRow.object_digest
-            )
-        return query.outerjoin(child, child.id == EntryRow.children_id)
-
-
-def _stored(row: Any) -> StoredEntry:
-    return StoredEntry(
-        position=row.position,
-        ref=Ref(row.item_id or "", row.uri or "", row.name or ""),
-        tag=row.tag,
-        object_digest=row.object_digest,
-        detail_digest=row.detail_digest,
-        children=row.children_id,
-        children_count=row.children_count,
-        withheld=row.withheld,
-    )
