@@ -17,7 +17,7 @@ from auth.store import AuthStore
 from kit.database import Database, open_database
 from kit.spotify.accounts import SpotifyAccounts
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def build(settings: AuthSettings, db: Database | None = None) -> tuple[AuthServicer, Database]:

@@ -18,7 +18,7 @@ from library.servicer import LibraryServicer
 from library.settings import LibrarySettings
 from library.store import LibraryStore
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 @dataclass
