@@ -85,7 +85,7 @@ class Collection:
             with self._lock:
                 self._running[key] = run
         try:
-            yield from Writer(run).write(lambda: self.entity.plan(run))
+            yield from Writer(run, self._store).write(lambda: self.entity.plan(run))
         finally:
             with self._lock:
                 if self._running.get(key) is run:

@@ -10,17 +10,24 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from collection.model import Entry, Listing, StoredEntry
-from collection.store import CollectionStore
-from collection.store.writes import Encoded, encode_entries, new_listing_id
+from collection.rows import Encoded, encode_entries, new_listing_id
 from kit import errors
 from kit.spotify.client import SpotifyClient
 
 # A batch of entries for one staged listing.
 Write = tuple[str, Sequence[Entry]]
 Task = Callable[[], "list[Write] | None"]
+
+
+class BaseReads(Protocol):
+    """What a sync reads of the stored base version (the store, or a stand-in in tests)."""
+
+    def entries(self, listing_id: str) -> list[StoredEntry]: ...
+
+    def first_digests(self, listing_id: str, n: int) -> list[str]: ...
 
 
 class Cancelled(Exception):
@@ -49,7 +56,7 @@ class SyncRun:
     def __init__(
         self,
         *,
-        store: CollectionStore,
+        store: BaseReads,
         client: SpotifyClient,
         user_id: str,
         full: bool,

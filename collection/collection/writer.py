@@ -10,7 +10,8 @@ import time
 from collections.abc import Iterator
 
 from collection.model import Outcome, Progress
-from collection.store.writes import Encoded, encode_entries
+from collection.rows import Encoded, encode_entries
+from collection.store import CollectionStore
 from collection.sync import Group, SyncRun, Task
 from kit import errors
 
@@ -21,9 +22,9 @@ BATCH = 64
 
 
 class Writer:
-    def __init__(self, run: SyncRun) -> None:
+    def __init__(self, run: SyncRun, store: CollectionStore) -> None:
         self._run = run
-        self._store = run.store
+        self._store = store
         # Each listing's digest lines by position, kept so sealing need not read it back.
         self._lines: dict[str, dict[int, str]] = {}
         # Writes that completing listings produced, stored with the next batch.

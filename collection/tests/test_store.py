@@ -16,7 +16,7 @@ from collection.model import Entry, ref_of
 from collection.server import MIGRATIONS
 from collection.store import CollectionStore
 from collection.store.sweep import StagedSweeper, sweep_staged
-from collection.store.writes import new_listing_id
+from collection.rows import new_listing_id
 from kit import errors
 from kit.database import Database, open_database
 

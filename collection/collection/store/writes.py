@@ -3,10 +3,7 @@ content digest (an unchanged list is stored once), and users' versions."""
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +12,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from collection.model import Entry, Listing, digest, json_text
+from collection.model import Entry, Listing
+from collection.rows import (
+    ENTRY_COLUMNS,
+    Encoded,
+    content_digest,
+    encode_entries,
+    line_of,
+    new_listing_id,
+)
 from collection.store.tables import EntryRow, ListingRow, VersionRow
 from kit import errors
 from kit.database import Database
@@ -29,83 +34,6 @@ def _insert_ignoring_duplicates(
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(insert(table).on_conflict_do_nothing(), list(rows))
-
-
-@dataclass
-class Encoded:
-    """Entries of one listing turned into rows, and the objects they refer to by digest:
-    what the writer stores, far smaller than the parsed JSON it came from."""
-
-    listing_id: str
-    # In ENTRY_COLUMNS order.
-    rows: list[tuple[Any, ...]]
-    objects: dict[str, str]
-
-    def lines(self) -> list[tuple[int, str]]:
-        """(position, what the listing's digest covers of that entry)."""
-        return [(row[1], line_of(row[6], row[7], row[8], row[9], row[5])) for row in self.rows]
-
-
-ENTRY_COLUMNS = (
-    "listing_id",
-    "position",
-    "item_id",
-    "uri",
-    "name",
-    "tag",
-    "object_digest",
-    "detail_digest",
-    "children_id",
-    "withheld",
-)
-
-
-def line_of(
-    obj: str, detail: str | None, children: str | None, withheld: bool, tag: str | None
-) -> str:
-    return f"{obj}|{detail}|{children}|{int(withheld)}|{tag}\n"
-
-
-def content_digest(lines: Iterable[str]) -> str:
-    """A listing's digest: over its entries' lines in position order."""
-    hasher = hashlib.sha256()
-    for line in lines:
-        hasher.update(line.encode())
-    return hasher.hexdigest()
-
-
-def encode_entries(listing_id: str, entries: Sequence[Entry]) -> Encoded:
-    """Entries as rows, with the objects (and details) they refer to, keyed by digest."""
-    objects: dict[str, str] = {}
-    rows: list[tuple[Any, ...]] = []
-    for entry in entries:
-        body = json_text(entry.obj)
-        object_digest = digest(body)
-        objects[object_digest] = body
-        detail_digest = entry.detail_digest
-        if entry.detail is not None:
-            detail = json_text(entry.detail)
-            detail_digest = digest(detail)
-            objects[detail_digest] = detail
-        rows.append(
-            (
-                listing_id,
-                entry.position,
-                entry.ref.id or None,
-                entry.ref.uri or None,
-                entry.ref.name or None,
-                entry.tag,
-                object_digest,
-                detail_digest,
-                entry.children,
-                entry.withheld,
-            )
-        )
-    return Encoded(listing_id, rows, objects)
-
-
-def new_listing_id() -> str:
-    return uuid.uuid4().hex
 
 
 def _now() -> datetime:
