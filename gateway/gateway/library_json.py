@@ -17,7 +17,7 @@ KIND_NAMES = {
 KINDS = {name: value for value, name in KIND_NAMES.items()}
 
 
-def _kind(value: int) -> str:
+def _kind(value: library_pb2.Kind) -> str:
     return KIND_NAMES.get(value, "unknown")
 
 

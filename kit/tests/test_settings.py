@@ -38,7 +38,7 @@ def test_a_bad_value_stops_with_one_line_naming_the_variable(
 
 
 def test_each_service_defaults_to_its_own_sqlite_file(tmp_path: Path) -> None:
-    urls = {DatabaseSettings(_env_file=None).url_for(s, tmp_path) for s in ("auth", "track")}  # type: ignore[call-arg]
+    urls = {DatabaseSettings(_env_file=None).url_for(s, tmp_path) for s in ("auth", "track")}
     assert urls == {f"sqlite:///{tmp_path}/auth.db", f"sqlite:///{tmp_path}/track.db"}
 
 

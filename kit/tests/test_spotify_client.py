@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -34,13 +35,12 @@ def tokens(emulator: Emulator) -> Tokens:
     return Tokens(emulator)
 
 
-def _client(emulator: Emulator, tokens: Tokens, **limits: float) -> SpotifyClient:
+FAST = SpotifyLimits(backoff_s=0.01)
+
+
+def _client(emulator: Emulator, tokens: Tokens, limits: SpotifyLimits = FAST) -> SpotifyClient:
     return SpotifyClient(
-        api_url=emulator.api_url,
-        tokens=tokens,
-        gate=SpotifyGate(),
-        timeout_s=5,
-        limits=SpotifyLimits(backoff_s=0.01, **limits),  # type: ignore[arg-type]
+        api_url=emulator.api_url, tokens=tokens, gate=SpotifyGate(), timeout_s=5, limits=limits
     )
 
 
@@ -75,7 +75,7 @@ def test_a_429_pauses_every_request_for_retry_after(
 
 
 def test_a_retry_after_too_long_is_rate_limited_at_once(emulator: Emulator, tokens: Tokens) -> None:
-    client = _client(emulator, tokens, max_retry_after_s=5)
+    client = _client(emulator, tokens, replace(FAST, max_retry_after_s=5))
     emulator.set_faults(Faults(rate_limit=(1, 60.0), retry_after_s=3600))
     client.get("me/tracks")
     started = time.monotonic()
@@ -98,7 +98,7 @@ def test_server_errors_and_dropped_connections_are_retried(
 
 
 def test_spotify_failing_every_time_is_unavailable(emulator: Emulator, tokens: Tokens) -> None:
-    client = _client(emulator, tokens, attempts=3)
+    client = _client(emulator, tokens, replace(FAST, attempts=3))
     emulator.set_faults(Faults(error_rate=1.0))
     with pytest.raises(errors.Unavailable):
         client.get("me/tracks")
@@ -140,7 +140,7 @@ def _in_flight_at_most(emulator: Emulator, client: SpotifyClient, callers: int) 
 def test_requests_in_flight_keep_to_the_bound_and_follow_a_change(
     emulator: Emulator, tokens: Tokens
 ) -> None:
-    client = _client(emulator, tokens, concurrency=6)
+    client = _client(emulator, tokens, replace(FAST, concurrency=6))
     emulator.set_faults(Faults(latency_ms=100))
     try:
         assert _in_flight_at_most(emulator, client, callers=12) == 6

@@ -34,7 +34,7 @@ def auth_settings(
         "spotify_timeout_s": 10,
     }
     values.update(overrides)
-    return AuthSettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return AuthSettings(_env_file=None, **values)
 
 
 def start_auth(

@@ -50,4 +50,4 @@ ABSENT = "127.0.0.1:1"
 def gateway_settings(addresses: dict[str, str], **overrides: Any) -> GatewaySettings:
     values: dict[str, Any] = {f"{name}_addr": addresses.get(name, ABSENT) for name in SERVICES}
     values.update(overrides)
-    return GatewaySettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return GatewaySettings(_env_file=None, **values)

@@ -26,7 +26,7 @@ def library_settings(
         "progress_write_interval_s": 0.05,
     }
     values.update(overrides)
-    return LibrarySettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return LibrarySettings(_env_file=None, **values)
 
 
 def start_library(

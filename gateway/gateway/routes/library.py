@@ -38,7 +38,7 @@ ReadQueryDep = Annotated[ReadQuery, Depends(read_query)]
 
 
 async def _list(
-    request: Request, backends: Backends, user: User, kind: int, query: ReadQuery
+    request: Request, backends: Backends, user: User, kind: library_pb2.Kind, query: ReadQuery
 ) -> Response:
     save, limit, offset = query.save, query.limit, query.offset
     answer = await backends.library.ListItems(

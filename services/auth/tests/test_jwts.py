@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 
 import jwt
 import pytest
@@ -106,7 +107,9 @@ def test_every_issued_token_has_a_distinct_id(issuer: JwtIssuer) -> None:
         ),
     ],
 )
-def test_bad_tokens_are_refused(issuer: JwtIssuer, key: Ed25519PrivateKey, forge) -> None:  # type: ignore[no-untyped-def]
+def test_bad_tokens_are_refused(
+    issuer: JwtIssuer, key: Ed25519PrivateKey, forge: Callable[[Ed25519PrivateKey], str]
+) -> None:
     with pytest.raises(errors.Unauthenticated):
         issuer.verify(forge(key))
 

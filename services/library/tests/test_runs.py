@@ -177,7 +177,7 @@ def test_every_kind_failing_fails_the_save(runs: SaveRuns, entities: Any) -> Non
 
 
 def test_a_bug_in_a_sync_fails_only_its_kind(runs: SaveRuns, entities: Any) -> None:
-    entities.failures["artists"] = RuntimeError("boom")  # type: ignore[assignment]
+    entities.failures["artists"] = RuntimeError("boom")
     done = _wait_ended(runs, "u1", runs.start("u1", [], False).id)
     assert done.status == PARTIAL
     assert done.error is not None and done.error.kinds == ("artists",)

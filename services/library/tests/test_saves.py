@@ -13,6 +13,7 @@ from library.saves import (
     INTERRUPTED,
     PARTIAL,
     SUCCEEDED,
+    Save,
     finished,
     interrupted,
     is_save_id,
@@ -25,7 +26,7 @@ from library.saves import (
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def _running(kinds: tuple[str, ...] = KINDS):  # type: ignore[no-untyped-def]
+def _running(kinds: tuple[str, ...] = KINDS) -> Save:
     return started(new_save("a" * 32, "u1", kinds, False, NOW), NOW)
 
 

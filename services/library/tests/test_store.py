@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from kit.database import open_database
 from library.saves import (
     KindRun,
+    Save,
     finished,
     kind_completed,
     kind_failed,
@@ -29,6 +30,10 @@ def _id(n: int) -> str:
     return f"{n:032x}"
 
 
+def _id_of(save: Save | None) -> str | None:
+    return None if save is None else save.id
+
+
 def test_a_save_reads_back_as_written(database_url: str) -> None:
     store = _store(database_url)
     save = started(new_save(_id(1), "u1", ("tracks", "albums"), True, NOW), NOW)
@@ -38,8 +43,9 @@ def test_a_save_reads_back_as_written(database_url: str) -> None:
     save = save.with_run(kind_failed(save.run("tracks"), "rate_limited", "slow down"))
     save = finished(save, NOW + timedelta(seconds=3))
     store.put(save)
-    assert store.get("u1", save.id) == save
-    assert store.get("u1", save.id).run("tracks") == KindRun(  # type: ignore[union-attr]
+    read = store.get("u1", save.id)
+    assert read == save
+    assert read is not None and read.run("tracks") == KindRun(
         "tracks", "failed", "", 0, 2, 5, None, "rate_limited", "slow down"
     )
 
@@ -95,11 +101,11 @@ def test_the_newest_save_completing_a_kind_is_found(database_url: str) -> None:
     save(2, ("tracks",))
     save(3, ("tracks", "albums"), fail=("albums",))
     save(4, ("tracks", "albums"), fail=("tracks", "albums"))
-    assert store.latest_completing("u1", "tracks").id == _id(3)  # type: ignore[union-attr]
-    assert store.latest_completing("u1", "albums").id == _id(1)  # type: ignore[union-attr]
+    assert _id_of(store.latest_completing("u1", "tracks")) == _id(3)
+    assert _id_of(store.latest_completing("u1", "albums")) == _id(1)
     assert store.latest_completing("u1", "artists") is None
     assert store.latest_completing("u2", "tracks") is None
-    assert store.latest_succeeded("u1").id == _id(2)  # type: ignore[union-attr]
+    assert _id_of(store.latest_succeeded("u1")) == _id(2)
     older = store.latest_succeeded("u1", before=store.get("u1", _id(2)))
     assert older is not None and older.id == _id(1)
     assert store.latest_succeeded("u1", before=older) is None
