@@ -32,11 +32,12 @@ class Processes:
     env: dict[str, str]
     running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def start(self, name: str, *args: str) -> None:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
+        """`env` adds to the common environment, for this process alone."""
         log = open(self.data_dir / f"{name}.log", "wb")  # noqa: SIM115 - lives with the process
         self.running[name] = subprocess.Popen(
             [sys.executable, "-m", *args],
-            env=self.env,
+            env=self.env | (env or {}),
             cwd=self.data_dir,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -92,11 +93,11 @@ def _start_emulator(processes: Processes, emulator_args: tuple[str, ...]) -> str
         str(port),
         "--client-id",
         CLIENT_ID,
-        "--client-secret",
-        CLIENT_SECRET,
         "--log-level",
         "WARNING",
         *emulator_args,
+        # Not on the command line, which every user can read.
+        env={"SPOTIFY_EMULATOR_CLIENT_SECRET": CLIENT_SECRET},
     )
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/_emulator/health")

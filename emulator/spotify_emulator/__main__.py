@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 
 from spotify_emulator.config import MODES, EmulatorConfig, Faults, LibrarySpec
@@ -13,23 +15,43 @@ from spotify_emulator.emulator import Emulator
 
 log = logging.getLogger("spotify_emulator")
 
+# The app's client secret never travels on the command line: ps shows it to every user.
+SECRET_ENV = "SPOTIFY_EMULATOR_CLIENT_SECRET"
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m spotify_emulator", description=__doc__)
+    # No abbreviations: `--client-secret X` must not pass for `--client-secret-file X`.
+    parser = argparse.ArgumentParser(
+        prog="python -m spotify_emulator", description=__doc__, allow_abbrev=False
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8099, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--profile", default="demo", choices=("tiny", "demo", "workload_l"))
     parser.add_argument("--mode", default="2026", choices=MODES)
     parser.add_argument("--client-id", required=True)
-    parser.add_argument("--client-secret", required=True)
+    parser.add_argument(
+        "--client-secret-file",
+        type=Path,
+        help=f"a file (mode 0600) holding the app's client secret; without it, ${SECRET_ENV}",
+    )
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--token-ttl", type=int, default=3600, help="access token lifetime, s")
     parser.add_argument("--rotate-refresh-tokens", action="store_true")
     parser.add_argument("--default-user", default="tapedeck-demo")
     parser.add_argument("--public-url", default=None, help="the URL clients reach it at")
     parser.add_argument("--log-level", default="INFO")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.client_secret_file is not None:
+        try:
+            args.client_secret = args.client_secret_file.read_text().strip()
+        except OSError as error:
+            parser.error(f"--client-secret-file: {error.strerror}: {args.client_secret_file}")
+    else:
+        args.client_secret = os.environ.get(SECRET_ENV, "")
+    if not args.client_secret:
+        parser.error(f"no client secret: set ${SECRET_ENV} or pass --client-secret-file")
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import http.client
+import os
 import re
+import secrets
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from spotify_emulator import Emulator, EmulatorConfig
+from spotify_emulator.__main__ import SECRET_ENV
 
 
 def test_keep_alive_reuses_one_connection(emu: Emulator, client: Any) -> None:
@@ -76,22 +80,45 @@ def test_it_works_as_a_context_manager() -> None:
         requests.get(f"{emu.api_url}/me", timeout=2)
 
 
-def test_the_command_line_logs_its_url_and_serves() -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "spotify_emulator", "--port", "0", "--seed", "42",
-            "--profile", "tiny", "--mode", "legacy", "--client-id", "cid",
-            "--client-secret", "secret", "--latency-ms", "1",
-        ],
+def _run_cli(*args: str, secret: str | None) -> subprocess.Popen[str]:
+    """`python -m spotify_emulator` on a free port; `secret` goes in its environment."""
+    env = {k: v for k, v in os.environ.items() if k != SECRET_ENV}
+    if secret is not None:
+        env[SECRET_ENV] = secret
+    return subprocess.Popen(
+        [sys.executable, "-m", "spotify_emulator", "--port", "0", "--profile", "tiny", *args],
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
+    )
+
+
+def _url_of(process: subprocess.Popen[str]) -> str:
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+    assert found, line
+    return found.group(1)
+
+
+def _redeem_a_code(url: str, client_id: str, client_secret: str) -> requests.Response:
+    """A login's code exchanged by the app `client_id`, authenticated with `client_secret`."""
+    redirect_uri = "http://127.0.0.1:8000/auth/callback"
+    query = {"client_id": client_id, "response_type": "code", "redirect_uri": redirect_uri}
+    login = requests.get(f"{url}/authorize", params=query, allow_redirects=False, timeout=5)
+    assert login.status_code == 302, login.text
+    code = parse_qs(urlsplit(login.headers["Location"]).query)["code"][0]
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    return requests.post(f"{url}/api/token", data=form, auth=(client_id, client_secret), timeout=5)
+
+
+def test_the_command_line_logs_its_url_and_serves() -> None:
+    process = _run_cli(
+        "--seed", "42", "--mode", "legacy", "--client-id", "cid", "--latency-ms", "1",
+        secret="secret",
     )  # fmt: skip
     try:
-        assert process.stderr is not None
-        line = process.stderr.readline()
-        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
-        assert found, line
-        url = found.group(1)
+        url = _url_of(process)
         assert requests.get(f"{url}/_emulator/health", timeout=5).json()["mode"] == "legacy"
         issued = requests.post(
             f"{url}/_emulator/users/tapedeck-demo/token", json={}, timeout=5
@@ -103,3 +130,45 @@ def test_the_command_line_logs_its_url_and_serves() -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=10) == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("given_by", ["environment", "file"])
+def test_the_client_secret_never_shows_on_the_command_line(tmp_path: Path, given_by: str) -> None:
+    secret = secrets.token_hex(16)
+    if given_by == "file":
+        path = tmp_path / "client-secret"
+        path.write_text(secret + "\n")
+        path.chmod(0o600)
+        process = _run_cli("--client-id", "cid", "--client-secret-file", str(path), secret=None)
+    else:
+        process = _run_cli("--client-id", "cid", secret=secret)
+    try:
+        url = _url_of(process)
+        # What ps shows every user: the process's argv.
+        command_line = Path(f"/proc/{process.pid}/cmdline").read_bytes()
+        assert b"spotify_emulator" in command_line
+        assert secret.encode() not in command_line
+        # ...and the emulator has it all the same.
+        assert _redeem_a_code(url, "cid", secret).status_code == 200
+        assert _redeem_a_code(url, "cid", "wrong").json()["error"] == "invalid_client"
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--client-id", "cid"),
+        ("--client-id", "cid", "--client-secret", "on-the-command-line"),
+        ("--client-id", "cid", "--client-secret-file", "/nonexistent/client-secret"),
+    ],
+    ids=["none", "as-an-argument", "unreadable-file"],
+)
+def test_without_a_client_secret_kept_off_the_command_line_it_refuses_to_start(
+    args: tuple[str, ...],
+) -> None:
+    process = _run_cli(*args, secret=None)
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 2, errors

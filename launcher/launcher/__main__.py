@@ -37,10 +37,10 @@ def main() -> None:
         "TAPEDECK_HTTP_PORT": str(settings.http_port),
         "TAPEDECK_PUBLIC_URL": settings.public_url,
     }
-    demo_secret = ""
+    demo_secret_file = keys_dir(settings).resolve() / "demo-client-secret"
     if settings.demo:
         demo_secret = load_or_create(
-            keys_dir(settings) / "demo-client-secret", lambda: secrets.token_hex(16).encode()
+            demo_secret_file, lambda: secrets.token_hex(16).encode()
         ).decode()
         emulator = f"http://127.0.0.1:{settings.demo_emulator_port}"
         env |= {
@@ -57,7 +57,7 @@ def main() -> None:
     os.environ.update(env)
 
     conf = run_dir / "supervisord.conf"
-    conf.write_text(config(programs(settings, demo_secret), run_dir, log_dir))
+    conf.write_text(config(programs(settings, demo_secret_file), run_dir, log_dir))
     conf.chmod(0o600)
     log.info(
         "starting",

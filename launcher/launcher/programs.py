@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from launcher.settings import LauncherSettings
 
@@ -17,7 +18,9 @@ class Program:
     priority: int
 
 
-def programs(settings: LauncherSettings, demo_secret: str) -> list[Program]:
+def programs(settings: LauncherSettings, demo_secret_file: Path) -> list[Program]:
+    """`demo_secret_file` holds the demo app's client secret. The emulator is given its path,
+    never the secret: every user can read a process's command line (ps)."""
     python = sys.executable
     found: list[Program] = []
     if settings.demo:
@@ -38,8 +41,8 @@ def programs(settings: LauncherSettings, demo_secret: str) -> list[Program]:
                     "demo",
                     "--client-id",
                     DEMO_CLIENT_ID,
-                    "--client-secret",
-                    demo_secret,
+                    "--client-secret-file",
+                    str(demo_secret_file),
                 ),
                 10,
             )

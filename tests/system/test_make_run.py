@@ -163,19 +163,40 @@ def test_a_demo_user_saves_the_library_and_reads_it_back(launched: Launched) -> 
     assert len(items["items"]) == 50 and items["next"]
 
 
+def _secrets(launched: Launched) -> list[str]:
+    keys = launched.data_dir / "keys"
+    return [
+        (keys / "internal-token").read_text().strip(),
+        (keys / "demo-client-secret").read_text().strip(),
+    ]
+
+
 def test_each_process_logs_to_its_own_file_without_secrets(launched: Launched) -> None:
     logs = launched.data_dir / "logs"
     for program in ("auth", "gateway", "library"):
         assert (logs / f"{program}.log").exists()
-    secrets = [
-        (launched.data_dir / "keys" / "internal-token").read_text().strip(),
-        (launched.data_dir / "keys" / "demo-client-secret").read_text().strip(),
-    ]
+    secrets = _secrets(launched)
     for log in logs.glob("*.log"):
-        if log.name == "emulator.log":
-            continue  # its command line carries the demo app's secret by design
         text = log.read_text(errors="replace")
         assert not any(s in text for s in secrets), log.name
+
+
+def test_no_process_has_a_secret_on_its_command_line(launched: Launched) -> None:
+    """ps shows every process's command line to every user of the machine."""
+    secrets = _secrets(launched)
+    emulator = int(launched.supervisorctl("pid", "emulator").strip())
+    emulator_line = Path(f"/proc/{emulator}/cmdline").read_bytes().decode()
+    assert "spotify_emulator" in emulator_line
+    assert "--client-secret-file" in emulator_line
+    found = launched.supervisorctl("pid", "all").split()
+    pids = {int(p) for p in found if p.strip().isdigit() and int(p) > 0}  # 0: between restarts
+    # The launcher's own process became supervisord (exec), and the others are its children.
+    for pid in pids | {launched.process.pid}:
+        try:
+            line = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except FileNotFoundError:
+            continue  # restarted since it was listed
+        assert not any(s in line for s in secrets), line.split("\0")[:4]
 
 
 def test_generated_keys_are_private_to_their_owner(launched: Launched) -> None:
