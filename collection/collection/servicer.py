@@ -6,15 +6,39 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
+from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc, messages_pb2
 
 from collection.engine import Collection
-from collection.model import Outcome, Ref
+from collection.model import Comparison, Outcome, Progress, Ref
 from kit import errors
 
 
-def _ref(ref: Ref) -> collection_pb2.ItemRef:
-    return collection_pb2.ItemRef(id=ref.id, uri=ref.uri, name=ref.name)
+def _ref(ref: Ref) -> messages_pb2.ItemRef:
+    return messages_pb2.ItemRef(id=ref.id, uri=ref.uri, name=ref.name)
+
+
+def progress_message(progress: Progress) -> messages_pb2.Progress:
+    return messages_pb2.Progress(
+        done=progress.done,
+        total=progress.total or 0,
+        total_known=progress.total is not None,
+        spotify_requests=progress.spotify_requests,
+    )
+
+
+def comparison_message(comparison: Comparison) -> messages_pb2.Comparison:
+    return messages_pb2.Comparison(
+        added=[_ref(r) for r in comparison.added],
+        removed=[_ref(r) for r in comparison.removed],
+        changed=[
+            messages_pb2.ChangedItem(
+                item=_ref(c.item),
+                added=[_ref(r) for r in c.added],
+                removed=[_ref(r) for r in c.removed],
+            )
+            for c in comparison.changed
+        ],
+    )
 
 
 def _user(user_id: str) -> str:
@@ -42,21 +66,14 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type
         for event in self._collection.sync(run):
             if isinstance(event, Outcome):
                 yield collection_pb2.SyncResponse(
-                    result=collection_pb2.SyncResult(
+                    outcome=collection_pb2.Outcome(
                         version=event.version,
                         count=event.count,
                         spotify_requests=event.spotify_requests,
                     )
                 )
                 return
-            yield collection_pb2.SyncResponse(
-                progress=collection_pb2.SyncProgress(
-                    done=event.done,
-                    total=event.total or 0,
-                    total_known=event.total is not None,
-                    spotify_requests=event.spotify_requests,
-                )
-            )
+            yield collection_pb2.SyncResponse(progress=progress_message(event))
 
     def SetConcurrency(
         self, request: collection_pb2.SetConcurrencyRequest, context: Any
@@ -86,15 +103,4 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type
         comparison = self._collection.compare(
             _user(request.user_id), request.from_version, request.to_version
         )
-        return collection_pb2.CompareResponse(
-            added=[_ref(r) for r in comparison.added],
-            removed=[_ref(r) for r in comparison.removed],
-            changed=[
-                collection_pb2.ChangedItem(
-                    item=_ref(c.item),
-                    added=[_ref(r) for r in c.added],
-                    removed=[_ref(r) for r in c.removed],
-                )
-                for c in comparison.changed
-            ],
-        )
+        return collection_pb2.CompareResponse(comparison=comparison_message(comparison))

@@ -6,6 +6,7 @@ from datetime import UTC
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from tapedeck.collection.v1 import messages_pb2
 from tapedeck.library.v1 import library_pb2
 
 KIND_NAMES = {
@@ -62,7 +63,7 @@ def save_json(save: library_pb2.Save) -> dict[str, Any]:
     }
 
 
-def _ref(ref: library_pb2.ItemRef) -> dict[str, str]:
+def _ref(ref: messages_pb2.ItemRef) -> dict[str, str]:
     return {"id": ref.id, "uri": ref.uri, "name": ref.name}
 
 
@@ -76,12 +77,13 @@ def diff_json(diff: library_pb2.DiffResponse) -> dict[str, Any]:
         "albums": {"added": [], "removed": []},
         "artists": {"added": [], "removed": []},
     }
-    for kind_diff in diff.kinds:
-        kind = _kind(kind_diff.kind)
+    for kind_comparison in diff.kinds:
+        kind = _kind(kind_comparison.kind)
         if kind not in body:
             continue
-        body[kind]["added"] = [_ref(r) for r in kind_diff.added]
-        body[kind]["removed"] = [_ref(r) for r in kind_diff.removed]
+        comparison = kind_comparison.comparison
+        body[kind]["added"] = [_ref(r) for r in comparison.added]
+        body[kind]["removed"] = [_ref(r) for r in comparison.removed]
         if kind == "playlists":
             body[kind]["changed"] = [
                 {
@@ -90,6 +92,6 @@ def diff_json(diff: library_pb2.DiffResponse) -> dict[str, Any]:
                     "tracks_added": [_ref(r) for r in c.added],
                     "tracks_removed": [_ref(r) for r in c.removed],
                 }
-                for c in kind_diff.changed
+                for c in comparison.changed
             ]
     return body

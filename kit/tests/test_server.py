@@ -12,7 +12,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
+from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc, messages_pb2
 
 from kit import errors
 from kit.channels import open_channel
@@ -42,7 +42,7 @@ class _Servicer(collection_pb2_grpc.CollectionServiceServicer):
         return collection_pb2.GetItemResponse(item_json='{"ok": true}')
 
     def Sync(self, request: collection_pb2.SyncRequest, context: Any) -> Iterator[Any]:
-        yield collection_pb2.SyncResponse(progress=collection_pb2.SyncProgress(done=1))
+        yield collection_pb2.SyncResponse(progress=messages_pb2.Progress(done=1))
         raise errors.Unavailable("spotify is down")
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import grpc
-from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
+from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc, messages_pb2
 from tapedeck.playlist.v1 import playlist_pb2, playlist_pb2_grpc
 
 from kit import errors
@@ -25,7 +25,7 @@ from library.entities import (
 )
 
 
-def _ref(ref: collection_pb2.ItemRef) -> Ref:
+def _ref(ref: messages_pb2.ItemRef) -> Ref:
     return Ref(ref.id, ref.uri, ref.name)
 
 
@@ -66,8 +66,8 @@ class GrpcEntities:
         try:
             with _typed_errors():
                 for answer in call:
-                    if answer.HasField("result"):
-                        r = answer.result
+                    if answer.HasField("outcome"):
+                        r = answer.outcome
                         return Outcome(r.version, r.count, r.spotify_requests)
                     p = answer.progress
                     on_progress(
@@ -131,11 +131,12 @@ class GrpcEntities:
                     user_id=user_id, from_version=from_version, to_version=to_version
                 )
             )
+        c = answer.comparison
         return Comparison(
-            added=[_ref(r) for r in answer.added],
-            removed=[_ref(r) for r in answer.removed],
+            added=[_ref(r) for r in c.added],
+            removed=[_ref(r) for r in c.removed],
             changed=[
-                ChangedItem(_ref(c.item), [_ref(r) for r in c.added], [_ref(r) for r in c.removed])
-                for c in answer.changed
+                ChangedItem(_ref(x.item), [_ref(r) for r in x.added], [_ref(r) for r in x.removed])
+                for x in c.changed
             ],
         )

@@ -227,9 +227,7 @@ class SaveRuns:
         def progressed(p: Progress) -> None:
             self._change(
                 live,
-                lambda s: s.with_run(
-                    kind_progressed(s.run(kind), p.done, p.total, p.spotify_requests)
-                ),
+                lambda s: s.with_run(kind_progressed(s.run(kind), p)),
                 force=False,
             )
 
@@ -259,11 +257,7 @@ class SaveRuns:
             return
         self._change(
             live,
-            lambda s: s.with_run(
-                kind_completed(
-                    s.run(kind), outcome.version, outcome.count, outcome.spotify_requests
-                )
-            ),
+            lambda s: s.with_run(kind_completed(s.run(kind), outcome)),
             force=True,
         )
 

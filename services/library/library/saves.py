@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from library.entities import Outcome, Progress
+
 QUEUED = "queued"
 RUNNING = "running"
 SUCCEEDED = "succeeded"
@@ -48,10 +50,7 @@ class KindRun:
     status: str = PENDING
     version: str = ""
     count: int = 0
-    spotify_requests: int = 0
-    done: int = 0
-    # None until the entity service knows it.
-    total: int | None = None
+    progress: Progress = Progress(0, None, 0)
     error_code: str = ""
     error_message: str = ""
 
@@ -83,7 +82,7 @@ class Save:
 
     @property
     def spotify_requests(self) -> int:
-        return sum(run.spotify_requests for run in self.runs.values())
+        return sum(run.progress.spotify_requests for run in self.runs.values())
 
     def run(self, kind: str) -> KindRun:
         return self.runs.get(kind) or KindRun(kind)
@@ -151,20 +150,19 @@ def _failed_run(run: KindRun, code: str, message: str) -> KindRun:
     return replace(run, status=KIND_FAILED, error_code=code, error_message=message)
 
 
-def kind_progressed(run: KindRun, done: int, total: int | None, spotify_requests: int) -> KindRun:
-    return replace(run, done=done, total=total, spotify_requests=spotify_requests)
+def kind_progressed(run: KindRun, progress: Progress) -> KindRun:
+    return replace(run, progress=progress)
 
 
-def kind_completed(run: KindRun, version: str, count: int, spotify_requests: int) -> KindRun:
+def kind_completed(run: KindRun, outcome: Outcome) -> KindRun:
+    # Progress of a completed kind is whole, whatever unit its service counts in.
+    whole = outcome.count if run.progress.total is None else run.progress.total
     return replace(
         run,
         status=KIND_SUCCEEDED,
-        version=version,
-        count=count,
-        # Progress of a completed kind is whole, whatever unit its service counts in.
-        done=count if run.total is None else run.total,
-        total=count if run.total is None else run.total,
-        spotify_requests=spotify_requests,
+        version=outcome.version,
+        count=outcome.count,
+        progress=Progress(whole, whole, outcome.spotify_requests),
     )
 
 

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from tapedeck.collection.v1 import messages_pb2
 from tapedeck.library.v1 import library_pb2, library_pb2_grpc
 
 from kit import errors
 from library.diffs import Diff, Diffs
-from library.entities import Ref
+from library.entities import Comparison, Progress, Ref
 from library.kinds import KINDS
 from library.reads import Reads, paging
 from library.runs import SaveRunning, SaveRuns
@@ -67,11 +68,7 @@ def save_message(save: Save) -> library_pb2.Save:
     )
     for kind in save.kinds:
         run = save.run(kind)
-        message.progress[kind].CopyFrom(
-            library_pb2.KindProgress(
-                done=run.done, total=run.total or 0, total_known=run.total is not None
-            )
-        )
+        message.progress[kind].CopyFrom(_progress(run.progress))
         if run.completed:
             message.counts[kind] = run.count
     if save.error is not None:
@@ -85,8 +82,32 @@ def save_message(save: Save) -> library_pb2.Save:
     return message
 
 
-def _ref(ref: Ref) -> library_pb2.ItemRef:
-    return library_pb2.ItemRef(id=ref.id, uri=ref.uri, name=ref.name)
+def _progress(progress: Progress) -> messages_pb2.Progress:
+    return messages_pb2.Progress(
+        done=progress.done,
+        total=progress.total or 0,
+        total_known=progress.total is not None,
+        spotify_requests=progress.spotify_requests,
+    )
+
+
+def _ref(ref: Ref) -> messages_pb2.ItemRef:
+    return messages_pb2.ItemRef(id=ref.id, uri=ref.uri, name=ref.name)
+
+
+def _comparison(comparison: Comparison) -> messages_pb2.Comparison:
+    return messages_pb2.Comparison(
+        added=[_ref(r) for r in comparison.added],
+        removed=[_ref(r) for r in comparison.removed],
+        changed=[
+            messages_pb2.ChangedItem(
+                item=_ref(c.item),
+                added=[_ref(r) for r in c.added],
+                removed=[_ref(r) for r in c.removed],
+            )
+            for c in comparison.changed
+        ],
+    )
 
 
 def _diff_message(diff: Diff) -> library_pb2.DiffResponse:
@@ -94,18 +115,8 @@ def _diff_message(diff: Diff) -> library_pb2.DiffResponse:
         from_save_id=diff.from_save_id,
         to_save_id=diff.to_save_id,
         kinds=[
-            library_pb2.KindDiff(
-                kind=_KIND_ENUM[k.kind],
-                added=[_ref(r) for r in k.comparison.added],
-                removed=[_ref(r) for r in k.comparison.removed],
-                changed=[
-                    library_pb2.ChangedItem(
-                        item=_ref(c.item),
-                        added=[_ref(r) for r in c.added],
-                        removed=[_ref(r) for r in c.removed],
-                    )
-                    for c in k.comparison.changed
-                ],
+            library_pb2.KindComparison(
+                kind=_KIND_ENUM[k.kind], comparison=_comparison(k.comparison)
             )
             for k in diff.kinds
         ],

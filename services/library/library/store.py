@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kit.database import Database
+from library.entities import Progress
 from library.saves import ACTIVE, KIND_SUCCEEDED, READABLE, SUCCEEDED, KindRun, Save, SaveError
 
 _ACTIVE_SQL = "status IN ('queued', 'running')"
@@ -92,9 +93,7 @@ def _run(row: SaveKindRow) -> KindRun:
         status=row.status,
         version=row.version,
         count=row.item_count,
-        spotify_requests=row.spotify_requests,
-        done=row.done,
-        total=row.total,
+        progress=Progress(row.done, row.total, row.spotify_requests),
         error_code=row.error_code,
         error_message=row.error_message,
     )
@@ -243,9 +242,9 @@ class LibraryStore:
                 status=run.status,
                 version=run.version,
                 item_count=run.count,
-                spotify_requests=run.spotify_requests,
-                done=run.done,
-                total=run.total,
+                spotify_requests=run.progress.spotify_requests,
+                done=run.progress.done,
+                total=run.progress.total,
                 error_code=run.error_code,
                 error_message=run.error_message,
             )

@@ -147,8 +147,8 @@ def test_diff_names_what_changed(stub: Stub, entities: Any) -> None:
     diff = stub.Diff(L.DiffRequest(user_id="u1"))
     assert (diff.from_save_id, diff.to_save_id) == (first.id, second.id)
     [artists] = [k for k in diff.kinds if k.kind == L.KIND_ARTISTS]
-    assert [r.name for r in artists.added] == ["New"]
-    assert [r.name for r in artists.removed] == ["Old"]
+    assert [r.name for r in artists.comparison.added] == ["New"]
+    assert [r.name for r in artists.comparison.removed] == ["Old"]
 
 
 def test_calls_without_the_internal_credential_are_refused(served: Served) -> None:

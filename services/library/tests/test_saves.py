@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from kit import errors
+from library.entities import Outcome
 from library.kinds import KINDS, chosen_kinds
 from library.saves import (
     FAILED,
@@ -33,7 +34,7 @@ def _running(kinds: tuple[str, ...] = KINDS) -> Save:
 def test_a_save_whose_every_kind_completed_succeeds() -> None:
     save = _running()
     for kind in KINDS:
-        save = save.with_run(kind_completed(save.run(kind), f"v-{kind}", 3, 2))
+        save = save.with_run(kind_completed(save.run(kind), Outcome(f"v-{kind}", 3, 2)))
     done = finished(save, NOW)
     assert done.status == SUCCEEDED
     assert done.error is None
@@ -44,7 +45,7 @@ def test_a_save_whose_every_kind_completed_succeeds() -> None:
 def test_a_save_with_some_failed_kinds_is_partial_and_names_them() -> None:
     save = _running()
     for kind in ("playlists", "albums"):
-        save = save.with_run(kind_completed(save.run(kind), "v", 1, 1))
+        save = save.with_run(kind_completed(save.run(kind), Outcome("v", 1, 1)))
     for kind in ("tracks", "artists"):
         save = save.with_run(kind_failed(save.run(kind), "service_unavailable", "down"))
     done = finished(save, NOW)
@@ -74,7 +75,7 @@ def test_kinds_failing_for_different_reasons_give_a_general_code() -> None:
 
 def test_an_interrupted_save_fails_even_with_completed_kinds() -> None:
     save = _running(("tracks", "albums"))
-    save = save.with_run(kind_completed(save.run("tracks"), "v", 1, 1))
+    save = save.with_run(kind_completed(save.run("tracks"), Outcome("v", 1, 1)))
     done = interrupted(save, NOW)
     assert done.status == FAILED
     assert done.error is not None and done.error.code == INTERRUPTED

@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from kit.database import open_database
+from library.entities import Outcome, Progress
 from library.saves import (
     KindRun,
     Save,
@@ -38,15 +39,15 @@ def test_a_save_reads_back_as_written(database_url: str) -> None:
     store = _store(database_url)
     save = started(new_save(_id(1), "u1", ("tracks", "albums"), True, NOW), NOW)
     assert store.add(save) is None
-    save = save.with_run(kind_progressed(save.run("tracks"), 5, None, 2))
-    save = save.with_run(kind_completed(save.run("albums"), "v" * 64, 10, 3))
+    save = save.with_run(kind_progressed(save.run("tracks"), Progress(5, None, 2)))
+    save = save.with_run(kind_completed(save.run("albums"), Outcome("v" * 64, 10, 3)))
     save = save.with_run(kind_failed(save.run("tracks"), "rate_limited", "slow down"))
     save = finished(save, NOW + timedelta(seconds=3))
     store.put(save)
     read = store.get("u1", save.id)
     assert read == save
     assert read is not None and read.run("tracks") == KindRun(
-        "tracks", "failed", "", 0, 2, 5, None, "rate_limited", "slow down"
+        "tracks", "failed", "", 0, Progress(5, None, 2), "rate_limited", "slow down"
     )
 
 
@@ -92,7 +93,9 @@ def test_the_newest_save_completing_a_kind_is_found(database_url: str) -> None:
         for kind in kinds:
             run = s.run(kind)
             s = s.with_run(
-                kind_failed(run, "x", "y") if kind in fail else kind_completed(run, f"v{n}", 1, 1)
+                kind_failed(run, "x", "y")
+                if kind in fail
+                else kind_completed(run, Outcome(f"v{n}", 1, 1))
             )
         store.add(s)
         store.put(finished(s, NOW))
