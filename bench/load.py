@@ -11,10 +11,8 @@ from dataclasses import dataclass
 
 import httpx
 
-# httpcore asks `import sniffio` on every request and falls back to asyncio when it fails;
-# sniffio is not installed here, and a failing import searches all of sys.path each time
-# (about 0.5 ms, several times a request), which capped this generator at ~250 requests/s
-# per core. A None entry makes that import fail at once, the same fallback.
+# httpcore imports sniffio on every request: a None entry fails it at once, not after a
+# search of sys.path (bench/README.md).
 if importlib.util.find_spec("sniffio") is None:
     sys.modules["sniffio"] = None  # type: ignore[assignment]
 

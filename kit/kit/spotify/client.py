@@ -105,11 +105,10 @@ class Slots:
 
 def spotify_pool(pool_size: int) -> urllib3.PoolManager:
     """Kept-alive connections for one sync. urllib3 itself, not requests on top of it: the
-    layers requests adds (sessions, hooks, cookies, environment lookups) cost about a tenth
-    of a save's CPU in the playlist service and are of no use here. No transport retries
-    or redirects: the client decides what to retry, and a retry hidden in urllib3 would
-    hide 429's Retry-After and miscount requests. Certificates: certifi's, as requests
-    used."""
+    layers requests adds (sessions, hooks, cookies, environment lookups) cost CPU on every
+    page and are of no use here (bench/README.md). No transport retries or redirects: the
+    client decides what to retry, and a retry hidden in urllib3 would hide 429's Retry-After
+    and miscount requests. Certificates: certifi's, as requests used."""
     return urllib3.PoolManager(
         num_pools=4,
         maxsize=pool_size,
@@ -138,9 +137,8 @@ class SpotifyClient:
     """One user's Spotify calls during one sync. Thread-safe.
 
     Pages go through urllib3 and orjson, not spotipy: spotipy formats every response into
-    a debug log line even when debug logging is off, which cost about a fifth of the
-    playlist service's CPU in a save (bench/README.md). spotipy still does the OAuth flows
-    (kit.spotify.accounts)."""
+    a debug log line even when debug logging is off (bench/README.md). spotipy still does
+    the OAuth flows (kit.spotify.accounts)."""
 
     def __init__(
         self,
