@@ -34,7 +34,7 @@ def entity_settings(
         "spotify_timeout_s": 10,
     }
     values.update(overrides)
-    return EntitySettings(_env_file=None, **values)  # type: ignore[call-arg]
+    return EntitySettings(_env_file=None, **values)
 
 
 def start_entity(
