@@ -224,8 +224,8 @@ class Engine:
             return int(session.scalar(sa.text(query)) or 0)
 
     @staticmethod
-    def _all(read: Callable[[int, int], tuple[list[str], int]], page: int = 7) -> list[Any]:
-        # A small page, so reading pages and their order is part of every read back.
+    def _all(read: Callable[[int, int], tuple[list[str], int]], page: int = 100) -> list[Any]:
+        # Pages of 100: a long list is read back in several, in order.
         found: list[Any] = []
         while True:
             bodies, total = read(len(found), page)
