@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,19 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A UTC time column that reads back timezone-aware on every database: SQLite keeps no
+    zone, so what it hands back is marked UTC here, once, rather than in every store."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

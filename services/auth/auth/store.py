@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from auth.credentials import SealedCredentials
-from kit.database import Database
+from kit.database import Database, UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -23,12 +23,10 @@ class UserRow(Base):
     spotify_id: Mapped[str] = mapped_column(sa.String(255), unique=True)
     # The Spotify user object, exactly as /me returned it.
     profile_json: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # Set when Spotify refused the refresh token; cleared by the next login.
-    authorization_lost_at: Mapped[datetime | None] = mapped_column(
-        sa.DateTime(timezone=True), nullable=True
-    )
+    authorization_lost_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class CredentialRow(Base):
@@ -39,7 +37,7 @@ class CredentialRow(Base):
     )
     access_token: Mapped[bytes] = mapped_column(sa.LargeBinary)
     refresh_token: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LoginStateRow(Base):
@@ -47,7 +45,7 @@ class LoginStateRow(Base):
 
     state: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     return_to: Mapped[str] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class RevokedTokenRow(Base):
@@ -55,7 +53,7 @@ class RevokedTokenRow(Base):
 
     token_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     # After this the token is expired anyway, and the row can go.
-    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 @dataclass(frozen=True)
@@ -64,11 +62,6 @@ class User:
     spotify_id: str
     profile_json: str
     authorization_lost: bool
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time here is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _user(row: UserRow) -> User:
@@ -91,7 +84,7 @@ class AuthStore:
                 return None
             s.delete(row)
             s.execute(sa.delete(LoginStateRow).where(LoginStateRow.created_at < not_before))
-            return row.return_to if _aware(row.created_at) >= not_before else None
+            return row.return_to if row.created_at >= not_before else None
 
     def save_login(
         self,
@@ -132,7 +125,7 @@ class AuthStore:
             row = s.get(CredentialRow, user_id)
             if row is None:
                 return None
-            return SealedCredentials(row.access_token, row.refresh_token, _aware(row.expires_at))
+            return SealedCredentials(row.access_token, row.refresh_token, row.expires_at)
 
     def update_credentials(self, user_id: str, credentials: SealedCredentials) -> None:
         with self._db.write() as s:

@@ -4,14 +4,14 @@ them. Item data is not here: it lives in the entity services."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from kit.database import Database
+from kit.database import Database, UtcDateTime
 from library.entities import Progress
 from library.saves import ACTIVE, KIND_SUCCEEDED, READABLE, SUCCEEDED, KindRun, Save, SaveError
 
@@ -42,9 +42,9 @@ class SaveRow(Base):
     # The chosen kinds, comma-separated, in canonical order.
     kinds: Mapped[str] = mapped_column(sa.String(64))
     full: Mapped[bool] = mapped_column(sa.Boolean)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
-    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     spotify_requests: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     # {"code", "message", "kinds"} when the save did not succeed.
     error_json: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
@@ -65,13 +65,6 @@ class SaveKindRow(Base):
     total: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
     error_code: Mapped[str] = mapped_column(sa.String(64), default="")
     error_message: Mapped[str] = mapped_column(sa.Text, default="")
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every time here is UTC.
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _error_json(error: SaveError | None) -> str | None:
@@ -100,7 +93,7 @@ def _run(row: SaveKindRow) -> KindRun:
 
 
 def _save(row: SaveRow, runs: list[SaveKindRow]) -> Save:
-    created_at = _aware(row.created_at)
+    created_at = row.created_at
     assert created_at is not None
     return Save(
         id=row.id,
@@ -109,8 +102,8 @@ def _save(row: SaveRow, runs: list[SaveKindRow]) -> Save:
         kinds=tuple(k for k in row.kinds.split(",") if k),
         full=row.full,
         created_at=created_at,
-        started_at=_aware(row.started_at),
-        finished_at=_aware(row.finished_at),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
         runs={run.kind: _run(run) for run in runs},
         error=_error(row.error_json),
     )
