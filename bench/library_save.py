@@ -36,10 +36,10 @@ from load import Result, run
 from processes import Processes, emulator_only, stack
 from teststack.login import login
 
+from kit.settings import SERVICES
 from spotify_emulator import Emulator, EmulatorConfig, LibrarySpec
 
 USER = "tapedeck-demo"
-SERVICES = ("auth", "library", "playlist", "track", "album", "artist", "download")
 TAPEDECK = (*SERVICES, "gateway")
 FINISHED = ("succeeded", "partial", "failed")
 PAGE = 50

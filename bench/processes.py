@@ -16,6 +16,8 @@ from pathlib import Path
 
 import requests
 
+from kit.settings import SERVICES
+
 CLIENT_ID = "bench-client"
 CLIENT_SECRET = "bench-secret"
 
@@ -138,7 +140,7 @@ def stack(
                 "TAPEDECK_SPOTIFY_ACCOUNTS_URL": emulator,
                 "TAPEDECK_LOG_LEVEL": "INFO",
             }
-            for name in ("auth", "library", "playlist", "track", "album", "artist", "download"):
+            for name in SERVICES:
                 env[f"TAPEDECK_{name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"
             for name in services:
                 processes.start(name, name)

@@ -55,8 +55,7 @@ class Collection:
         concurrency: int = 0,
     ) -> SyncRun:
         """`concurrency`: Spotify requests in flight for this sync (0: the client's bound)."""
-        if not user_id:
-            raise errors.InvalidArgument("user_id is required")
+        errors.required(user_id, "user_id")
         if concurrency < 0:
             raise errors.InvalidArgument("concurrency must be 0 or more")
         base: Listing | None = None
@@ -94,8 +93,8 @@ class Collection:
     def set_concurrency(self, user_id: str, save_id: str, concurrency: int) -> int:
         """Changes the requests in flight of the sync running for that save; returns what
         it set (capped at the client's bound). NotFound when none is running."""
-        if not user_id or not save_id:
-            raise errors.InvalidArgument("user_id and save_id are required")
+        errors.required(user_id, "user_id")
+        errors.required(save_id, "save_id")
         if concurrency < 1:
             raise errors.InvalidArgument("concurrency must be 1 or more")
         with self._lock:

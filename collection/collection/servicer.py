@@ -41,12 +41,6 @@ def comparison_message(comparison: Comparison) -> messages_pb2.Comparison:
     )
 
 
-def _user(user_id: str) -> str:
-    if not user_id:
-        raise errors.InvalidArgument("user_id is required")
-    return user_id
-
-
 class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type: ignore[misc]
     def __init__(self, collection: Collection) -> None:
         self._collection = collection
@@ -55,7 +49,7 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type
         self, request: collection_pb2.SyncRequest, context: Any
     ) -> Iterator[collection_pb2.SyncResponse]:
         run = self._collection.start_sync(
-            _user(request.user_id),
+            errors.required(request.user_id, "user_id"),
             request.full,
             request.base_version,
             save_id=request.save_id,
@@ -79,7 +73,7 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type
         self, request: collection_pb2.SetConcurrencyRequest, context: Any
     ) -> collection_pb2.SetConcurrencyResponse:
         n = self._collection.set_concurrency(
-            _user(request.user_id), request.save_id, request.concurrency
+            errors.required(request.user_id, "user_id"), request.save_id, request.concurrency
         )
         return collection_pb2.SetConcurrencyResponse(concurrency=n)
 
@@ -87,20 +81,25 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type
         self, request: collection_pb2.ListItemsRequest, context: Any
     ) -> collection_pb2.ListItemsResponse:
         items, total = self._collection.list_items(
-            _user(request.user_id), request.version, request.offset, request.limit
+            errors.required(request.user_id, "user_id"),
+            request.version,
+            request.offset,
+            request.limit,
         )
         return collection_pb2.ListItemsResponse(items_json=items, total=total)
 
     def GetItem(
         self, request: collection_pb2.GetItemRequest, context: Any
     ) -> collection_pb2.GetItemResponse:
-        item = self._collection.get_item(_user(request.user_id), request.version, request.item_id)
+        item = self._collection.get_item(
+            errors.required(request.user_id, "user_id"), request.version, request.item_id
+        )
         return collection_pb2.GetItemResponse(item_json=item)
 
     def Compare(
         self, request: collection_pb2.CompareRequest, context: Any
     ) -> collection_pb2.CompareResponse:
         comparison = self._collection.compare(
-            _user(request.user_id), request.from_version, request.to_version
+            errors.required(request.user_id, "user_id"), request.from_version, request.to_version
         )
         return collection_pb2.CompareResponse(comparison=comparison_message(comparison))

@@ -9,17 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from tapedeck.collection.v1 import messages_pb2
 from tapedeck.library.v1 import library_pb2
 
-KIND_NAMES = {
-    library_pb2.KIND_PLAYLISTS: "playlists",
-    library_pb2.KIND_TRACKS: "tracks",
-    library_pb2.KIND_ALBUMS: "albums",
-    library_pb2.KIND_ARTISTS: "artists",
-}
-KINDS = {name: value for value, name in KIND_NAMES.items()}
-
-
-def _kind(value: library_pb2.Kind) -> str:
-    return KIND_NAMES.get(value, "unknown")
+from gateway.kinds import kind_name
 
 
 def _status(value: int) -> str:
@@ -34,7 +24,7 @@ def _time(message: Any, name: str) -> str | None:
 
 
 def save_json(save: library_pb2.Save) -> dict[str, Any]:
-    kinds = [_kind(k) for k in save.kinds]
+    kinds = [kind_name(k) for k in save.kinds]
     return {
         "id": save.id,
         "status": _status(save.status),
@@ -56,7 +46,7 @@ def save_json(save: library_pb2.Save) -> dict[str, Any]:
         "error": {
             "code": save.error.code,
             "message": save.error.message,
-            "kinds": [_kind(k) for k in save.error.kinds],
+            "kinds": [kind_name(k) for k in save.error.kinds],
         }
         if save.HasField("error")
         else None,
@@ -78,7 +68,7 @@ def diff_json(diff: library_pb2.DiffResponse) -> dict[str, Any]:
         "artists": {"added": [], "removed": []},
     }
     for kind_comparison in diff.kinds:
-        kind = _kind(kind_comparison.kind)
+        kind = kind_name(kind_comparison.kind)
         if kind not in body:
             continue
         comparison = kind_comparison.comparison

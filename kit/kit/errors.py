@@ -50,6 +50,13 @@ class Unavailable(TapedeckError):
     code = "service_unavailable"
 
 
+def required(value: str, name: str) -> str:
+    """`value`, when it is given: every internal call names its user, and most their save."""
+    if not value:
+        raise InvalidArgument(f"{name} is required")
+    return value
+
+
 class RateLimited(TapedeckError):
     code = "rate_limited"
 

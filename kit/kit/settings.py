@@ -8,7 +8,10 @@ from typing import TypeVar
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("auth", "library", "playlist", "track", "album", "artist", "download")
+# The services that keep one kind of a library each (on the collection engine).
+ENTITY_SERVICES = ("playlist", "track", "album", "artist")
+# Every gRPC service: each has an address and a database of its own.
+SERVICES = ("auth", "library", *ENTITY_SERVICES, "download")
 
 DEFAULT_PORTS = {
     "auth": 50051,

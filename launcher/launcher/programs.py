@@ -6,9 +6,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from kit.settings import SERVICES
 from launcher.settings import LauncherSettings
 
-SERVICE_MODULES = ("auth", "playlist", "track", "album", "artist", "download", "library")
+# The library last: it calls every other service.
+SERVICE_MODULES = (*(s for s in SERVICES if s != "library"), "library")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ import pytest
 from teststack.fixtures import make_emulator
 from teststack.stack import Stack
 
+from kit.settings import SERVICES
+
 
 @pytest.fixture(params=["2026", "legacy"])
 def shaped_stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
@@ -54,10 +56,7 @@ def test_a_save_on_postgresql_reads_back_exactly_and_resaves_share_storage(
     tmp_path: Path, postgres_databases: Any, api_for: Any, library_equals: Any
 ) -> None:
     emulator = make_emulator()
-    urls = {
-        name: postgres_databases()
-        for name in ("auth", "library", "playlist", "track", "album", "artist")
-    }
+    urls = {name: postgres_databases() for name in SERVICES if name != "download"}
     stack = Stack.start(emulator, tmp_path, database_urls=urls)
     try:
         api = api_for(stack)

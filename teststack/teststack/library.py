@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kit.settings import ENTITY_SERVICES
 from library.server import create_library_server
 from library.settings import LibrarySettings
 from library.wiring import build
@@ -12,7 +13,6 @@ from teststack.running import Running
 
 # Port 1 refuses connections: a service a test did not start is down, never someone else's.
 ABSENT = "127.0.0.1:1"
-ENTITY_SERVICES = ("playlist", "track", "album", "artist")
 
 
 def library_settings(

@@ -45,7 +45,7 @@ async def _list(
         library_pb2.ListItemsRequest(
             user_id=user.id,
             kind=kind,
-            save_id=ids.optional_save_id(save),
+            save_id=save or "",
             offset=offset,
             limit=limit,
         )
@@ -71,7 +71,7 @@ async def playlist(
         library_pb2.GetItemRequest(
             user_id=user.id,
             kind=library_pb2.KIND_PLAYLISTS,
-            save_id=ids.optional_save_id(save),
+            save_id=save or "",
             item_id=ids.spotify_id(playlist_id, "playlist"),
         )
     )
@@ -89,7 +89,7 @@ async def playlist_tracks(
     answer = await backends.library.ListPlaylistItems(
         library_pb2.ListPlaylistItemsRequest(
             user_id=user.id,
-            save_id=ids.optional_save_id(query.save),
+            save_id=query.save or "",
             playlist_id=ids.spotify_id(playlist_id, "playlist"),
             offset=query.offset,
             limit=query.limit,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import grpc
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -14,10 +14,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from tapedeck.library.v1 import library_pb2
 
-from gateway import ids
 from gateway.deps import BackendsDep, CurrentUser
 from gateway.errors import ConflictWith, response_for
-from gateway.library_json import KINDS, diff_json, save_json
+from gateway.kinds import KindName, kind_value
+from gateway.library_json import diff_json, save_json
 from gateway.paging import Limit, Offset, page_response
 from kit.status import error_from_rpc
 
@@ -25,8 +25,6 @@ router = APIRouter(tags=["saves"])
 
 # A watch lasts as long as the save; its deadline is only a backstop.
 WATCH_TIMEOUT_S = 6 * 3600.0
-
-KindName = Literal["playlists", "tracks", "albums", "artists"]
 
 
 class SaveRequest(BaseModel):
@@ -48,7 +46,7 @@ async def start_save(
     answer = await backends.library.StartSave(
         library_pb2.StartSaveRequest(
             user_id=user.id,
-            kinds=[KINDS[kind] for kind in request.kinds or ()],
+            kinds=[kind_value(kind) for kind in request.kinds or ()],
             full=request.full,
         )
     )
@@ -77,7 +75,7 @@ async def list_saves(
 @router.get("/api/v1/library/saves/{save_id}")
 async def get_save(save_id: str, user: CurrentUser, backends: BackendsDep) -> dict[str, Any]:
     answer = await backends.library.GetSave(
-        library_pb2.GetSaveRequest(user_id=user.id, save_id=ids.save_id(save_id))
+        library_pb2.GetSaveRequest(user_id=user.id, save_id=save_id)
     )
     return save_json(answer.save)
 
@@ -100,7 +98,7 @@ async def save_events(
     `: keep-alive` comment every TAPEDECK_SSE_KEEPALIVE_S seconds (clients ignore it)."""
     keepalive_s: float = request.app.state.settings.sse_keepalive_s
     call = backends.library.WatchSave(
-        library_pb2.WatchSaveRequest(user_id=user.id, save_id=ids.save_id(save_id)),
+        library_pb2.WatchSaveRequest(user_id=user.id, save_id=save_id),
         timeout=WATCH_TIMEOUT_S,
     )
     try:
@@ -150,8 +148,8 @@ async def diff(
     answer = await backends.library.Diff(
         library_pb2.DiffRequest(
             user_id=user.id,
-            from_save_id=ids.optional_save_id(from_),
-            to_save_id=ids.optional_save_id(to),
+            from_save_id=from_ or "",
+            to_save_id=to or "",
         )
     )
     return diff_json(answer)

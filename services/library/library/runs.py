@@ -107,8 +107,7 @@ class SaveRuns:
         return ids
 
     def start(self, user_id: str, kinds: Iterable[str], full: bool) -> Save:
-        if not user_id:
-            raise errors.InvalidArgument("user_id is required")
+        errors.required(user_id, "user_id")
         chosen = chosen_kinds(kinds)
         if self._stopping.is_set():
             raise errors.Unavailable("the library service is stopping")

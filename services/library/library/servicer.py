@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from tapedeck.collection.v1 import messages_pb2
@@ -18,33 +18,24 @@ from library.reads import Reads, paging
 from library.runs import SaveRunning, SaveRuns
 from library.saves import Save
 
-_KIND_ENUM = {
-    "playlists": library_pb2.KIND_PLAYLISTS,
-    "tracks": library_pb2.KIND_TRACKS,
-    "albums": library_pb2.KIND_ALBUMS,
-    "artists": library_pb2.KIND_ARTISTS,
-}
-_KIND_NAME = {value: name for name, value in _KIND_ENUM.items()}
-_STATUS_ENUM = {
-    "queued": library_pb2.SAVE_STATUS_QUEUED,
-    "running": library_pb2.SAVE_STATUS_RUNNING,
-    "succeeded": library_pb2.SAVE_STATUS_SUCCEEDED,
-    "partial": library_pb2.SAVE_STATUS_PARTIAL,
-    "failed": library_pb2.SAVE_STATUS_FAILED,
-}
+# The enums are the kinds' and statuses' names by rule: KIND_TRACKS is "tracks",
+# SAVE_STATUS_PARTIAL is "partial".
 
 
-def _kind(value: library_pb2.Kind) -> str:
-    name = _KIND_NAME.get(value)
-    if name is None:
+def kind_value(kind: str) -> library_pb2.Kind:
+    return cast("library_pb2.Kind", library_pb2.Kind.Value("KIND_" + kind.upper()))
+
+
+def _kind(value: int) -> str:
+    if value == library_pb2.KIND_UNSPECIFIED or value not in library_pb2.Kind.values():
         raise errors.InvalidArgument("kind must be one of: " + ", ".join(KINDS))
-    return name
+    return library_pb2.Kind.Name(value).removeprefix("KIND_").lower()
 
 
-def _user(user_id: str) -> str:
-    if not user_id:
-        raise errors.InvalidArgument("user_id is required")
-    return user_id
+def _status_value(status: str) -> library_pb2.SaveStatus:
+    return cast(
+        "library_pb2.SaveStatus", library_pb2.SaveStatus.Value("SAVE_STATUS_" + status.upper())
+    )
 
 
 def _timestamp(value: datetime | None) -> Timestamp | None:
@@ -58,8 +49,8 @@ def _timestamp(value: datetime | None) -> Timestamp | None:
 def save_message(save: Save) -> library_pb2.Save:
     message = library_pb2.Save(
         id=save.id,
-        status=_STATUS_ENUM[save.status],
-        kinds=[_KIND_ENUM[kind] for kind in save.kinds],
+        status=_status_value(save.status),
+        kinds=[kind_value(kind) for kind in save.kinds],
         full=save.full,
         created_at=_timestamp(save.created_at),
         started_at=_timestamp(save.started_at),
@@ -76,7 +67,7 @@ def save_message(save: Save) -> library_pb2.Save:
             library_pb2.SaveError(
                 code=save.error.code,
                 message=save.error.message,
-                kinds=[_KIND_ENUM[kind] for kind in save.error.kinds],
+                kinds=[kind_value(kind) for kind in save.error.kinds],
             )
         )
     return message
@@ -116,7 +107,7 @@ def _diff_message(diff: Diff) -> library_pb2.DiffResponse:
         to_save_id=diff.to_save_id,
         kinds=[
             library_pb2.KindComparison(
-                kind=_KIND_ENUM[k.kind], comparison=_comparison(k.comparison)
+                kind=kind_value(k.kind), comparison=_comparison(k.comparison)
             )
             for k in diff.kinds
         ],
@@ -134,7 +125,9 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
     ) -> library_pb2.StartSaveResponse:
         kinds = [_kind(value) for value in request.kinds]
         try:
-            save = self._runs.start(_user(request.user_id), kinds, request.full)
+            save = self._runs.start(
+                errors.required(request.user_id, "user_id"), kinds, request.full
+            )
         except SaveRunning as running:
             return library_pb2.StartSaveResponse(
                 save=save_message(running.running), already_running=True
@@ -145,30 +138,34 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
         self, request: library_pb2.ListSavesRequest, context: Any
     ) -> library_pb2.ListSavesResponse:
         offset, limit = paging(request.offset, request.limit)
-        saves, total = self._runs.page(_user(request.user_id), offset, limit)
+        saves, total = self._runs.page(errors.required(request.user_id, "user_id"), offset, limit)
         return library_pb2.ListSavesResponse(saves=[save_message(s) for s in saves], total=total)
 
     def GetSave(
         self, request: library_pb2.GetSaveRequest, context: Any
     ) -> library_pb2.GetSaveResponse:
-        save = self._runs.get(_user(request.user_id), request.save_id)
+        save = self._runs.get(errors.required(request.user_id, "user_id"), request.save_id)
         return library_pb2.GetSaveResponse(save=save_message(save))
 
     def WatchSave(
         self, request: library_pb2.WatchSaveRequest, context: Any
     ) -> Iterator[library_pb2.WatchSaveResponse]:
-        for save in self._runs.watch(_user(request.user_id), request.save_id, context.is_active):
+        for save in self._runs.watch(
+            errors.required(request.user_id, "user_id"), request.save_id, context.is_active
+        ):
             yield library_pb2.WatchSaveResponse(save=save_message(save))
 
     def Diff(self, request: library_pb2.DiffRequest, context: Any) -> library_pb2.DiffResponse:
-        diff = self._diffs.diff(_user(request.user_id), request.from_save_id, request.to_save_id)
+        diff = self._diffs.diff(
+            errors.required(request.user_id, "user_id"), request.from_save_id, request.to_save_id
+        )
         return _diff_message(diff)
 
     def ListItems(
         self, request: library_pb2.ListItemsRequest, context: Any
     ) -> library_pb2.ListItemsResponse:
         page = self._reads.list_items(
-            _user(request.user_id),
+            errors.required(request.user_id, "user_id"),
             _kind(request.kind),
             request.save_id,
             request.offset,
@@ -180,7 +177,10 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
         self, request: library_pb2.GetItemRequest, context: Any
     ) -> library_pb2.GetItemResponse:
         item = self._reads.get_item(
-            _user(request.user_id), _kind(request.kind), request.save_id, request.item_id
+            errors.required(request.user_id, "user_id"),
+            _kind(request.kind),
+            request.save_id,
+            request.item_id,
         )
         return library_pb2.GetItemResponse(item_json=item)
 
@@ -188,7 +188,7 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
         self, request: library_pb2.ListPlaylistItemsRequest, context: Any
     ) -> library_pb2.ListPlaylistItemsResponse:
         page = self._reads.list_playlist_items(
-            _user(request.user_id),
+            errors.required(request.user_id, "user_id"),
             request.save_id,
             request.playlist_id,
             request.offset,

@@ -18,10 +18,12 @@ class PlaylistServicer(playlist_pb2_grpc.PlaylistServiceServicer):  # type: igno
     def ListPlaylistItems(
         self, request: playlist_pb2.ListPlaylistItemsRequest, context: Any
     ) -> playlist_pb2.ListPlaylistItemsResponse:
-        if not request.user_id:
-            raise errors.InvalidArgument("user_id is required")
         items, total = self._collection.list_children(
-            request.user_id, request.version, request.playlist_id, request.offset, request.limit
+            errors.required(request.user_id, "user_id"),
+            request.version,
+            request.playlist_id,
+            request.offset,
+            request.limit,
         )
         return playlist_pb2.ListPlaylistItemsResponse(items_json=items, total=total)
 
