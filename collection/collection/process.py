@@ -20,14 +20,12 @@ def main(service: EntityService) -> None:
     setup_logging(service.name, settings.log_level)
     token = internal_token(settings)
     built = build(service, settings, token)
-    # A sync parses and drops millions of small JSON objects; with the default thresholds
-    # the cyclic collector runs every 700 allocations and took a large share of the CPU.
-    # Everything built so far lives as long as the process: keep it out of collections.
+    # A sync makes and drops millions of small JSON objects, none of them cyclic: collect
+    # rarely, and never scan what was built at start (it lives as long as the process).
     gc.freeze()
     gc.set_threshold(100_000, 20, 20)
-    # The one writer thread gives up the GIL inside every SQLite step and then waits for
-    # the fetching threads to hand it back, by default up to 5 ms each time: the writer
-    # was busy for nearly the whole sync. A shorter switch interval keeps it fed.
+    # The one writer gives up the GIL in every SQLite step and would wait up to 5 ms to get
+    # it back from the fetching threads: a shorter switch interval keeps it fed.
     sys.setswitchinterval(0.0005)
     served = create_entity_server(built, settings.addr(service.name), token, settings.rpc_workers)
     run_until_signalled(served, settings.grace_s)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from album.service import SERVICE as ALBUM
-from artist.service import SERVICE as ARTIST
+from album.server import SERVICE as ALBUM
+from artist.server import SERVICE as ARTIST
 from collection.server import EntityService, build, create_entity_server
 from collection.settings import EntitySettings
-from playlist.service import SERVICE as PLAYLIST
+from playlist.server import SERVICE as PLAYLIST
 from spotify_emulator import Emulator
 from teststack.running import Running
-from track.service import SERVICE as TRACK
+from track.server import SERVICE as TRACK
 
 SERVICES: dict[str, EntityService] = {s.name: s for s in (PLAYLIST, TRACK, ALBUM, ARTIST)}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from album.service import SERVICE
+from album.server import SERVICE
 from collection.process import main
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from artist.service import SERVICE
+from artist.server import SERVICE
 from collection.process import main
 
 if __name__ == "__main__":

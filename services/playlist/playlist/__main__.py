@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collection.process import main
-from playlist.service import SERVICE
+from playlist.server import SERVICE
 
 if __name__ == "__main__":
     main(SERVICE)

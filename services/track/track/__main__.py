@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collection.process import main
-from track.service import SERVICE
+from track.server import SERVICE
 
 if __name__ == "__main__":
     main(SERVICE)

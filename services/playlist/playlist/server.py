@@ -1,4 +1,4 @@
-"""The playlist service: the collection contract for playlists, and their items."""
+"""The playlist service as the engine builds it: the collection contract for playlists, and their items."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The artist service: the collection contract for followed artists."""
+"""The artist service as the engine builds it: the collection contract for followed artists."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The track service: the collection contract for Liked Songs."""
+"""The track service as the engine builds it: the collection contract for Liked Songs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The album service: the collection contract for saved albums."""
+"""The album service as the engine builds it: the collection contract for saved albums."""
 
 from __future__ import annotations
 
