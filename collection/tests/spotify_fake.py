@@ -70,6 +70,8 @@ class FakeSpotify:
         self.cursor_lists: dict[str, tuple[str, list[Any]]] = {}
         # (path, offset or None for any) -> what a request raises.
         self.failures: dict[tuple[str, int | None], BaseException] = {}
+        # Called with (path, params) as each request arrives, before it is answered.
+        self.before: Callable[[str, Json], None] | None = None
         self.clients: list[FakeClient] = []
 
     def offset_list(self, path: str, items: list[Any], max_limit: int = MAX_LIMIT) -> None:
@@ -98,6 +100,8 @@ class FakeSpotify:
         return self.clients[-1]
 
     def answer(self, path: str, params: dict[str, Any]) -> Any:
+        if self.before is not None:
+            self.before(path, params)
         offset = int(params.get("offset", 0))
         failure = self.failures.get((path, offset)) or self.failures.get((path, None))
         if failure is not None:
@@ -201,6 +205,8 @@ class Engine:
         assert isinstance(outcome, Outcome), events
         self.progress = [e for e in events[:-1] if isinstance(e, Progress)]
         assert len(self.progress) == len(events) - 1, events
+        # A finished sync sealed or dropped every listing it staged.
+        assert self.staged() == 0
         return outcome
 
     def items(self, version: str, user: str = "alice") -> list[Any]:

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from spotify_fake import Boxes, Engine, FakeSpotify, Songs, serve_boxes, song
 
+from collection.model import Progress
 from kit import errors
 from kit.database import Database
 from kit.spotify.client import SpotifyRefused
@@ -127,6 +128,45 @@ def test_an_exception_in_a_child_task_fails_the_sync_and_leaves_nothing_staged(
         engine.sync(base=first.version)
     assert engine.staged() == 0
     assert engine.children(first.version, "b") == boxes["b"]
+
+
+def test_a_cancelled_sync_ends_unavailable_and_leaves_nothing_staged(
+    database: Database, spotify: FakeSpotify
+) -> None:
+    songs = [song(n) for n in range(120)]
+    spotify.offset_list("me/songs", songs)
+    engine = Engine(Songs(), database, spotify)
+    first = engine.sync()
+    spotify.offset_list("me/songs", [song(999), *songs])
+    run = engine.collection.start_sync("alice", False, first.version)
+
+    def cancel_at_the_last_page(path: str, params: dict[str, object]) -> None:
+        if params.get("offset") == 100:
+            run.cancel()  # what the servicer does when the caller goes away
+
+    spotify.before = cancel_at_the_last_page
+    with pytest.raises(errors.Unavailable, match="cancelled"):
+        list(engine.collection.sync(run))
+    assert engine.staged() == 0
+    assert spotify.last.closed
+    assert engine.items(first.version) == songs
+
+
+def test_a_sync_whose_reader_stops_midway_leaves_nothing_staged(
+    database: Database, spotify: FakeSpotify
+) -> None:
+    spotify.offset_list("me/songs", [song(n) for n in range(120)])
+    engine = Engine(Songs(), database, spotify)
+    run = engine.collection.start_sync("alice", False, "")
+    events = engine.collection.sync(run)
+    for event in events:
+        if isinstance(event, Progress) and event.done > 0:
+            break
+    assert _rows(database)["entries"] > 0
+    events.close()
+    assert engine.staged() == 0
+    assert _rows(database)["versions"] == 0
+    assert spotify.last.closed
 
 
 def test_a_sync_that_fails_on_its_first_page_makes_no_version(
