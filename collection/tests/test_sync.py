@@ -4,11 +4,14 @@ sync's request."""
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import cast
+
 import pytest
 import sqlalchemy as sa
 from spotify_fake import Boxes, Engine, FakeSpotify, Songs, serve_boxes, song
 
-from collection.model import Progress
+from collection.model import Outcome, Progress
 from kit import errors
 from kit.database import Database
 from kit.spotify.client import SpotifyRefused
@@ -158,7 +161,8 @@ def test_a_sync_whose_reader_stops_midway_leaves_nothing_staged(
     spotify.offset_list("me/songs", [song(n) for n in range(120)])
     engine = Engine(Songs(), database, spotify)
     run = engine.collection.start_sync("alice", False, "")
-    events = engine.collection.sync(run)
+    # A generator, as the servicer iterates it (typed an Iterator).
+    events = cast(Generator[Progress | Outcome, None, None], engine.collection.sync(run))
     for event in events:
         if isinstance(event, Progress) and event.done > 0:
             break
