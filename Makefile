@@ -28,7 +28,9 @@ lint: $(VENV)/.synced
 	$(VENV)/bin/lint-imports
 
 # Each is the package `tests` to mypy, so each gets a run of its own (see [tool.mypy]).
-MYPY_TEST_DIRS := kit/tests emulator/tests gateway/tests services/auth/tests services/library/tests
+MYPY_TEST_DIRS := kit/tests collection/tests emulator/tests gateway/tests services/auth/tests \
+	services/library/tests services/playlist/tests services/track/tests services/album/tests \
+	services/artist/tests
 
 typecheck: gen
 	$(VENV)/bin/mypy

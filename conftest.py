@@ -5,4 +5,4 @@ import gateway.app  # noqa: F401
 import kit.settings  # noqa: F401
 import launcher.settings  # noqa: F401
 
-pytest_plugins = ["kit.testing.plugin", "teststack.fixtures"]
+pytest_plugins = ["kit.testing.plugin", "collection.testing", "teststack.fixtures"]

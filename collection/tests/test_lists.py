@@ -5,10 +5,10 @@ stepping down, child lists, and cursor lists one page after another."""
 from __future__ import annotations
 
 import pytest
-from spotify_fake import Boxes, Engine, FakeSpotify, Followed, Songs, serve_boxes, song
 
 from collection.model import Progress
 from collection.sync import items_of
+from collection.testing import Boxes, Engine, FakeSpotify, Followed, Songs, serve_boxes, song
 from kit import errors
 from kit.database import Database
 from kit.spotify.client import SpotifyRefused

@@ -5,10 +5,10 @@ made by the engine."""
 from __future__ import annotations
 
 import pytest
-from spotify_fake import Boxes, Engine, FakeSpotify, Songs, serve_boxes, song
 
 from collection.engine import MAX_LIMIT
 from collection.model import ChangedItem, Comparison, Ref, compare_refs, digest, json_text, ref_of
+from collection.testing import Boxes, Engine, FakeSpotify, Songs, serve_boxes, song
 from kit import errors
 from kit.database import Database
 

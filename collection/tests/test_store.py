@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from collection.model import Entry, ref_of
+from collection.rows import new_listing_id
 from collection.server import MIGRATIONS
 from collection.store import CollectionStore
 from collection.store.sweep import StagedSweeper, sweep_staged
-from collection.rows import new_listing_id
 from kit import errors
 from kit.database import Database, open_database
 
@@ -44,7 +44,7 @@ def _counts(db: Database) -> dict[str, int]:
         }
 
 
-def _save(store: CollectionStore, user: str, objects: list[object]) -> str:
+def _save(store: CollectionStore, user: str, objects: Sequence[object]) -> str:
     staged = store.create_listing()
     store.write([(staged, [Entry(i, obj, ref_of(obj)) for i, obj in enumerate(objects)])])
     return store.record_version(user, store.seal(staged))

@@ -9,9 +9,9 @@ from typing import cast
 
 import pytest
 import sqlalchemy as sa
-from spotify_fake import Boxes, Engine, FakeSpotify, Songs, serve_boxes, song
 
 from collection.model import Outcome, Progress
+from collection.testing import Boxes, Engine, FakeSpotify, Songs, serve_boxes, song
 from kit import errors
 from kit.database import Database
 from kit.spotify.client import SpotifyRefused

@@ -4,9 +4,8 @@ Spotify: an album longer than the 50 tracks its object carries gets its whole tr
 
 from __future__ import annotations
 
-from spotify_fake import Engine, FakeSpotify, Json, paging
-
 from album.albums import SavedAlbums
+from collection.testing import Engine, FakeSpotify, Json, paging
 from kit.database import Database
 
 # Tracks a saved album's object carries; /albums/{id}/tracks pages 50 too.

@@ -4,10 +4,9 @@ every save."""
 
 from __future__ import annotations
 
-from spotify_fake import Engine, FakeSpotify, Json
-
 from artist.artists import FollowedArtists
 from collection.model import Progress
+from collection.testing import Engine, FakeSpotify, Json
 from kit.database import Database
 
 

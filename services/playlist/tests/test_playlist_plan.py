@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pytest
-from spotify_fake import API, Engine, FakeSpotify, Json, paging
 
+from collection.testing import API, Engine, FakeSpotify, Json, paging
 from kit.database import Database
 from kit.spotify.client import SpotifyRefused
 from playlist.playlists import Playlists

@@ -4,8 +4,7 @@ page) kept as the version before after one request."""
 
 from __future__ import annotations
 
-from spotify_fake import Engine, FakeSpotify, Json
-
+from collection.testing import Engine, FakeSpotify, Json
 from kit.database import Database
 from track.tracks import LikedSongs
 

@@ -2,8 +2,9 @@
 surface of SpotifyClient the engine uses, a migrated SQLite database copied from one template
 per session, and the engine (collection.engine.Collection) over both.
 
-Loaded by each test folder's conftest.py as the module `spotify_fake` (test folders are not
-packages under pytest's importlib mode), so tests write `from spotify_fake import ...`."""
+A pytest plugin (registered by the root conftest, like kit.testing.plugin) for the engine's
+tests and each entity service's: `from collection.testing import FakeSpotify, Engine, ...`,
+and the fixtures `database` and `spotify`."""
 
 from __future__ import annotations
 
