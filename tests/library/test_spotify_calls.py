@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from teststack.fixtures import make_emulator
 from teststack.stack import Stack
 
+from kit.settings import ENTITY_SERVICES
 from spotify_emulator import Emulator, Faults, LibrarySpec
+from spotify_emulator.config import Hold
 
 PLAYLISTS = "GET /v1/me/playlists"
 PLAYLIST = "GET /v1/playlists/{id}"
@@ -77,7 +79,7 @@ def calls(emulator: Emulator) -> Counter[str]:
 def rows(stack: Stack) -> dict[str, int]:
     """Rows of every entity service's collection tables."""
     counts = {}
-    for service in ("playlist", "track", "album", "artist"):
+    for service in ENTITY_SERVICES:
         engine = sa.create_engine(stack.database_urls[service])
         with engine.connect() as conn:
             for table in ("objects", "listings", "entries", "versions"):
@@ -239,19 +241,27 @@ def test_a_save_keeps_the_users_requests_in_flight_within_the_bound(
     tmp_path: Path, api_for: Any, bound: int
 ) -> None:
     """TAPEDECK_SPOTIFY_CONCURRENCY bounds a user's requests in flight over the whole save,
-    all four kinds together (the library shares it out), not in each service."""
+    all four kinds together (the library shares it out), not in each service. The emulator
+    holds the items pages back until `bound` of them are in flight at once (the playlists'
+    share once the other kinds have ended): a save that never had the whole bound in use
+    would time the hold out, however fast or slow the machine."""
     emulator = make_emulator(library=LibrarySpec.demo())
-    emulator.set_faults(Faults(latency_ms=30))
-    overrides = {} if bound == 8 else {"spotify_concurrency": bound}
+    overrides: dict[str, Any] = {} if bound == 8 else {"spotify_concurrency": bound}
     stack = Stack.start(emulator, tmp_path, **overrides)
     try:
         api = api_for(stack)
+        emulator.set_faults(
+            Faults(latency_ms=30, hold=Hold(bound, user="tapedeck-demo", route=ITEMS))
+        )
         emulator.reset_stats()
         save = api.save()
         assert save["status"] == "succeeded", save
         assert calls(emulator) == minimum(emulator.user("tapedeck-demo"))
+        stats = emulator.stats()
         # The whole bound in use at some point, and never more.
-        assert emulator.stats()["max_in_flight_by_user"] == {"tapedeck-demo": bound}
+        assert stats["holds"] == {"reached": 1, "timed_out": 0}
+        assert stats["max_in_flight_by_user"] == {"tapedeck-demo": bound}
+        assert stats["max_in_flight_by_route"][ITEMS] == bound
     finally:
         stack.stop()
         emulator.stop()
@@ -262,18 +272,20 @@ def test_a_kind_that_ends_hands_its_share_of_the_bound_to_the_kinds_still_runnin
 ) -> None:
     # Playlists dominate: liked songs, albums and artists take one page each. The playlist
     # service starts with 2 of the 8 and can only reach 8 items pages in flight at once
-    # once the other kinds have handed their shares on.
+    # once the other kinds have handed their shares on. The emulator holds the items pages
+    # back until 8 are in flight at once: without the hand-on, the hold times out.
     library = LibrarySpec(playlists=20, playlist_items=6000, liked=40, albums=5, artists=10)
     emulator = make_emulator(library=library)
-    emulator.set_faults(Faults(latency_ms=30))
     stack = Stack.start(emulator, tmp_path)
     try:
         api = api_for(stack)
+        emulator.set_faults(Faults(latency_ms=30, hold=Hold(8, user="tapedeck-demo", route=ITEMS)))
         emulator.reset_stats()
         save = api.save()
         assert save["status"] == "succeeded", save
         stats = emulator.stats()
         assert stats["by_route"][ITEMS] > 40
+        assert stats["holds"] == {"reached": 1, "timed_out": 0}
         assert stats["max_in_flight_by_user"] == {"tapedeck-demo": 8}
         assert stats["max_in_flight_by_route"][ITEMS] == 8
     finally:
