@@ -17,29 +17,65 @@ from kit.spotify.client import SpotifyRefused
 RefOf = Callable[[Any], Ref]
 
 
-class OffsetList:
-    """A list paged by offset and limit at `path`. `page_size` steps down (halving) when
-    Spotify answers 400 to a limit, for this list and every later page of it."""
+class PageSize:
+    """The page size of a kind of list, shared by every list of that kind (each playlist's
+    items): a limit Spotify refuses once is not asked again, by that list or a later one."""
 
-    def __init__(self, path: str, page_size: int, params: dict[str, Any] | None = None) -> None:
+    def __init__(self, size: int) -> None:
+        self._lock = threading.Lock()
+        self._size = size
+        # The smallest limit Spotify refused; anything below it is asked as it is.
+        self._refused = size + 1
+
+    @property
+    def value(self) -> int:
+        """The size new pages are planned at."""
+        with self._lock:
+            return self._size
+
+    def accepts(self, limit: int) -> bool:
+        with self._lock:
+            return limit < self._refused
+
+    def refused(self, limit: int) -> int:
+        """Spotify answered 400 to `limit`: pages are planned at half of it from now on.
+        Returns the size to ask for instead."""
+        with self._lock:
+            self._refused = min(self._refused, limit)
+            self._size = min(self._size, limit // 2)
+            return limit // 2
+
+
+class OffsetList:
+    """A list paged by offset and limit at `path`. Its page size steps down (halving) when
+    Spotify answers 400 to a limit, for this list and every list sharing its `PageSize`."""
+
+    def __init__(
+        self, path: str, page_size: int | PageSize, params: dict[str, Any] | None = None
+    ) -> None:
         self.what = path
         self._params = params or {}
-        self._lock = threading.Lock()
-        self.page_size = page_size
+        self.size = page_size if isinstance(page_size, PageSize) else PageSize(page_size)
 
     def page(self, run: SyncRun, offset: int, limit: int) -> Any:
-        """One page (Spotify's paging object)."""
+        """One page (Spotify's paging object) of up to `limit` items, asked for in pages of
+        the size Spotify accepts."""
+        if not self.size.accepts(limit):  # planned before Spotify refused that size
+            return self._joined(run, offset, limit, self.size.value)
         try:
             return run.client.get(self.what, {**self._params, "limit": limit, "offset": offset})
         except SpotifyRefused as exc:
             if exc.status != 400 or limit <= 1:
                 raise
-        half = limit // 2
-        with self._lock:
-            self.page_size = min(self.page_size, half)
-        first = self.page(run, offset, half)
-        second = self.page(run, offset + half, limit - half)
+        return self._joined(run, offset, limit, self.size.refused(limit))
+
+    def _joined(self, run: SyncRun, offset: int, limit: int, first_limit: int) -> Any:
+        """[offset, offset+limit) as two requests joined: `first_limit` items, then the rest."""
+        first = self.page(run, offset, first_limit)
         items, total = items_of(first)
+        if offset + first_limit >= total:  # the list ends within the first part
+            return {**first, "limit": limit}
+        second = self.page(run, offset + first_limit, limit - first_limit)
         more, _ = items_of(second)
         return {**first, "items": items + more, "total": total, "limit": limit}
 
@@ -47,9 +83,7 @@ class OffsetList:
         return items_of(self.page(run, offset, limit))[0]
 
     def rest(self, start: int, total: int) -> list[tuple[int, int]]:
-        with self._lock:
-            size = self.page_size
-        return offsets(start, total, size)
+        return offsets(start, total, self.size.value)
 
 
 def refused(what: str, exc: SpotifyRefused) -> errors.TapedeckError:
@@ -74,7 +108,7 @@ def sync_offset_list(
     take over an entry (to give it a child listing): it returns the writes, or None to have
     the entry written as it is."""
     try:
-        first = listing.page(run, 0, listing.page_size)
+        first = listing.page(run, 0, listing.size.value)
     except SpotifyRefused as exc:
         raise refused(listing.what, exc) from None
     items, total = items_of(first)

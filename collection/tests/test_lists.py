@@ -51,13 +51,13 @@ def test_a_limit_spotify_refuses_steps_down_by_halves_and_still_reads_everything
     engine = Engine(Songs(), database, spotify)
     outcome = engine.sync()
     assert engine.items(outcome.version) == songs
-    # 50 refused, then 25 refused twice (each half of the first page): the first 50 come as
-    # 12 + 13 + 12 + 13, and the rest at the stepped-down size of 12.
+    # 50 refused, then 25 refused once (its second half is not asked at 25 again): the first
+    # 50 come as 12 + 13 + 12 + 13, and the rest at the stepped-down size of 12.
     assert spotify.last.pages("me/songs") == [
-        (0, 12), (0, 25), (0, 50), (12, 13), (25, 12), (25, 25), (37, 13),
+        (0, 12), (0, 25), (0, 50), (12, 13), (25, 12), (37, 13),
         (50, 12), (62, 12), (74, 12), (86, 12), (98, 12), (110, 10),
     ]  # fmt: skip
-    assert outcome.spotify_requests == 13
+    assert outcome.spotify_requests == 12
 
 
 def test_a_list_spotify_refuses_even_one_item_of_fails_the_sync(
@@ -134,3 +134,16 @@ def test_items_of_reads_a_missing_or_null_page_as_empty() -> None:
     assert items_of(None) == ([], 0)
     assert items_of({"items": None, "total": None}) == ([], 0)
     assert items_of({"items": [1, 2], "total": 5}) == ([1, 2], 5)
+
+
+def test_a_refused_page_asks_nothing_past_the_end_of_the_list(
+    database: Database, spotify: FakeSpotify
+) -> None:
+    songs = [song(n) for n in range(10)]
+    spotify.offset_list("me/songs", songs, max_limit=20)
+    engine = Engine(Songs(), database, spotify)
+    outcome = engine.sync()
+    assert engine.items(outcome.version) == songs
+    # 50 and 25 refused, then 12 holds all ten: nothing is asked beyond them (asking both
+    # halves each time took 7 requests).
+    assert spotify.last.pages("me/songs") == [(0, 12), (0, 25), (0, 50)]

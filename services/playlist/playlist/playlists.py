@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from collection.entity import Entity, add_key
-from collection.lists import OffsetList, child_list, refused, sync_offset_list
+from collection.lists import OffsetList, PageSize, child_list, refused, sync_offset_list
 from collection.model import Entry, Json, Ref, StoredEntry, ref_of, text_of
 from collection.settings import EntitySettings
 from collection.sync import SyncRun, Write
@@ -51,7 +51,8 @@ class Playlists:
     kind = "playlists"
 
     def __init__(self, items_page_size: int) -> None:
-        self._items_page_size = items_page_size
+        # One for every playlist's items: a size Spotify refuses is learned once.
+        self._items_page_size = PageSize(items_page_size)
 
     def plan(self, run: SyncRun) -> list[Write]:
         listing = OffsetList("me/playlists", PAGE)
