@@ -8,6 +8,7 @@ from typing import Any
 import requests
 
 from spotify_emulator import Emulator, Faults, LibrarySpec
+from spotify_emulator.config import Hold
 
 
 def test_paging_120_liked_songs_by_50_is_exactly_3_requests(make_emu: Any, client_for: Any) -> None:
@@ -82,10 +83,11 @@ def test_faulted_requests_are_counted_by_status(emu: Emulator, client: Any) -> N
 def test_requests_in_flight_at_once_are_counted_per_user(make_emu: Any, client_for: Any) -> None:
 
     emu = make_emu(library=LibrarySpec(liked=10))
-    emu.set_faults(Faults(latency_ms=300))
+    # Five of alice's requests overlap (held until all five are in flight, however slowly
+    # the threads start); bob's two go one after the other.
+    emu.set_faults(Faults(hold=Hold(5, user="alice", route="GET /v1/me/tracks", timeout_s=30)))
     alice, bob = client_for(emu, "alice"), client_for(emu, "bob")
     emu.reset_stats()
-    # Five of alice's requests overlap (each waits 300 ms); bob's two go one after the other.
     with ThreadPoolExecutor(5) as pool:
         answers = list(pool.map(lambda _: client_for(emu, "alice").get("/me/tracks"), range(5)))
     assert [a.status_code for a in answers] == [200] * 5
@@ -93,6 +95,7 @@ def test_requests_in_flight_at_once_are_counted_per_user(make_emu: Any, client_f
     bob.get("/me")
     bob.get("/me")
     stats = emu.stats()
+    assert stats["holds"] == {"reached": 1, "timed_out": 0}
     assert stats["max_in_flight_by_user"] == {"alice": 5, "bob": 1}
     assert stats["max_in_flight_by_route"] == {"GET /v1/me/tracks": 5, "GET /v1/me": 1}
     emu.reset_stats()
