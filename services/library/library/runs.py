@@ -213,14 +213,16 @@ class SaveRuns:
             self._hand_on(kind, order, shares)
 
     def _hand_on(self, kind: str, order: SyncOrder, shares: Shares) -> None:
-        """The ended kind's share of the user's bound goes to the kinds still running."""
-        for other, concurrency in shares.release(kind).items():
-            try:
-                self._entities.set_concurrency(other, order.user_id, order.save_id, concurrency)
-            except errors.TapedeckError as exc:
-                # Ended meanwhile (its own share is handed on in turn) or down: either way
-                # the save goes on.
-                log.debug("share not handed on", extra={"kind": other, "code": exc.code})
+        """The ended kind's share of the user's bound goes to the kinds still running, one
+        hand-on at a time, so each kind hears of its shares in the order they grew."""
+        with shares.handing_on:
+            for other, concurrency in shares.release(kind).items():
+                try:
+                    self._entities.set_concurrency(other, order.user_id, order.save_id, concurrency)
+                except errors.TapedeckError as exc:
+                    # Ended meanwhile (its own share is handed on in turn) or down: either
+                    # way the save goes on.
+                    log.debug("share not handed on", extra={"kind": other, "code": exc.code})
 
     def _sync_kind(self, live: _Live, kind: str, order: SyncOrder) -> None:
         def progressed(p: Progress) -> None:

@@ -23,6 +23,9 @@ class Shares:
         (by at most the number of kinds, 4) rather than leaving a kind without a request."""
         self._lock = threading.Lock()
         self._shares = {kind: max(1, n) for kind, n in split(bound, kinds).items()}
+        # Held by whoever hands a share on, from release() until the kinds have been told:
+        # told out of order, a kind's earlier, smaller share would undo its later one.
+        self.handing_on = threading.Lock()
 
     def of(self, kind: str) -> int:
         with self._lock:
