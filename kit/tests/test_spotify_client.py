@@ -14,6 +14,7 @@ import pytest
 from kit import errors
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits, SpotifyRefused
 from spotify_emulator import Emulator, Faults
+from spotify_emulator.config import Hold
 
 USER = "tapedeck-demo"
 
@@ -127,28 +128,30 @@ def test_a_refused_request_is_not_retried(emulator: Emulator, client: SpotifyCli
     assert emulator.stats()["total"] == 2
 
 
-def _in_flight_at_most(emulator: Emulator, client: SpotifyClient, callers: int) -> int:
-    """The most of `callers` threads' requests (each 100 ms at the emulator) that were in
-    flight at once."""
-
+def _in_flight_at_most(emulator: Emulator, client: SpotifyClient, callers: int, bound: int) -> int:
+    """The most of `callers` threads' requests that were in flight at once. The emulator holds
+    them until `bound` are in flight (the bound is reached however slow the machine is: a
+    client allowing fewer times the hold out), and each takes 100 ms after that."""
     emulator.reset_stats()
+    emulator.set_faults(Faults(latency_ms=100, hold=Hold(bound, user=USER)))
     with ThreadPoolExecutor(callers) as pool:
         list(pool.map(lambda o: client.get("me/tracks", {"limit": 1, "offset": o}), range(24)))
-    return int(emulator.stats()["max_in_flight_by_user"][USER])
+    stats = emulator.stats()
+    assert stats["holds"] == {"reached": 1, "timed_out": 0}
+    return int(stats["max_in_flight_by_user"][USER])
 
 
 def test_requests_in_flight_keep_to_the_bound_and_follow_a_change(
     emulator: Emulator, tokens: Tokens
 ) -> None:
     client = _client(emulator, tokens, replace(FAST, concurrency=6))
-    emulator.set_faults(Faults(latency_ms=100))
     try:
-        assert _in_flight_at_most(emulator, client, callers=12) == 6
+        assert _in_flight_at_most(emulator, client, callers=12, bound=6) == 6
         assert client.set_concurrency(2) == 2
-        assert _in_flight_at_most(emulator, client, callers=12) == 2
+        assert _in_flight_at_most(emulator, client, callers=12, bound=2) == 2
         # Raised again, but never past the limits' bound (0 means the bound).
         assert client.set_concurrency(50) == 6
         assert client.set_concurrency(0) == 6
-        assert _in_flight_at_most(emulator, client, callers=12) == 6
+        assert _in_flight_at_most(emulator, client, callers=12, bound=6) == 6
     finally:
         client.close()
