@@ -13,6 +13,7 @@ from teststack.fixtures import make_emulator
 from teststack.stack import Stack
 
 from spotify_emulator import Faults
+from spotify_emulator.config import Hold
 
 
 def _item_id(item: dict[str, Any]) -> str:
@@ -47,7 +48,8 @@ def test_a_save_of_liked_songs_alone_leaves_the_other_kinds_on_their_last_save(
 def test_a_second_save_while_one_runs_gets_409_with_the_running_save(
     stack: Stack, api: Any
 ) -> None:
-    stack.emulator.set_faults(Faults(latency_ms=150))
+    # Spotify answers nothing until released: the first save is running, however fast.
+    stack.emulator.set_faults(Faults(hold=Hold(1000, timeout_s=60)))
     first = api.start()
     again = api.post("/api/v1/library/saves", {"kinds": ["tracks"], "full": True})
     assert again.status_code == 409, again.text
@@ -61,7 +63,7 @@ def test_a_second_save_while_one_runs_gets_409_with_the_running_save(
 
 
 def test_racing_save_requests_start_exactly_one(stack: Stack, api: Any) -> None:
-    stack.emulator.set_faults(Faults(latency_ms=100))
+    stack.emulator.set_faults(Faults(hold=Hold(1000, timeout_s=60)))
     answers: list[int] = []
 
     def start() -> None:
@@ -138,19 +140,23 @@ def test_liked_songs_added_and_removed_show_in_the_diff(stack: Stack, api: Any) 
 
 
 def test_a_quiet_event_stream_carries_keep_alive_comments(tmp_path: Path, api_for: Any) -> None:
-    # Every Spotify request takes 1 s: the stream is quiet for a second at a time.
     emulator = make_emulator()
-    emulator.set_faults(Faults(latency_ms=1000))
     stack = Stack.start(emulator, tmp_path, gateway_overrides={"sse_keepalive_s": 0.2})
     try:
         api = api_for(stack)
+        # Spotify answers nothing until released: the stream stays quiet meanwhile.
+        emulator.set_faults(Faults(hold=Hold(1000, timeout_s=60)))
         started = api.start(kinds=["artists"])
         answer = api.session.get(
             f"{api.url}/api/v1/library/saves/{started['id']}/events", stream=True, timeout=60
         )
         assert answer.status_code == 200
-        lines = list(answer.iter_lines(decode_unicode=True))
-        assert lines.count(": keep-alive") >= 2
+        stream = answer.iter_lines(decode_unicode=True)
+        lines: list[str] = []
+        while lines.count(": keep-alive") < 2:
+            lines.append(next(stream))
+        emulator.set_faults(Faults())
+        lines.extend(stream)
         # Comments sit between events, and the stream still ends with the final state.
         events = [line.removeprefix("event: ") for line in lines if line.startswith("event: ")]
         assert events[-1] == "done" and set(events[:-1]) == {"progress"}
