@@ -7,11 +7,14 @@ import logging
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
-from types import FrameType
+from types import FrameType, TracebackType
+from typing import NoReturn
 
 from spotify_emulator.config import MODES, EmulatorConfig, Faults, LibrarySpec
 from spotify_emulator.emulator import Emulator
+from spotify_emulator.logs import setup_logging
 
 log = logging.getLogger("spotify_emulator")
 
@@ -19,11 +22,25 @@ log = logging.getLogger("spotify_emulator")
 SECRET_ENV = "SPOTIFY_EMULATOR_CLIENT_SECRET"
 
 
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are logged (a JSON line, like everything else), then exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        unrecognized = "unrecognized arguments: "
+        if message.startswith(unrecognized):
+            # Only the option names: a value there may be a secret passed the wrong way.
+            names = [a for a in message[len(unrecognized) :].split() if a.startswith("-")]
+            message = unrecognized + (" ".join(names) or "(values only)")
+        log.error("%s: %s", self.prog, message)
+        sys.exit(2)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     # No abbreviations: `--client-secret X` must not pass for `--client-secret-file X`.
-    parser = argparse.ArgumentParser(
-        prog="python -m spotify_emulator", description=__doc__, allow_abbrev=False
-    )
+    parser = _Parser(prog="python -m spotify_emulator", description=__doc__, allow_abbrev=False)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8099, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=42)
@@ -40,7 +57,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rotate-refresh-tokens", action="store_true")
     parser.add_argument("--default-user", default="tapedeck-demo")
     parser.add_argument("--public-url", default=None, help="the URL clients reach it at")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", default="INFO", type=str.upper, choices=_LEVELS)
     args = parser.parse_args(argv)
     if args.client_secret_file is not None:
         try:
@@ -54,11 +71,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _log_crash(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+    log.critical("the emulator crashed", exc_info=(kind, error, tb))
+
+
+def _log_thread_crash(args: threading.ExceptHookArgs) -> None:
+    if args.exc_value is not None:
+        log.critical(
+            "a thread crashed",
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+            extra={"thread_name": args.thread.name if args.thread else None},
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
+    # JSON lines on stdout from the first line on, usage errors and crashes included.
+    formatter = setup_logging("INFO")
+    logging.captureWarnings(True)
+    sys.excepthook = _log_crash
+    threading.excepthook = _log_thread_crash
     args = parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    # Blanked out of every line, should anything ever log it.
+    formatter.secrets = (args.client_secret,)
+    logging.getLogger().setLevel(args.log_level)
     config = EmulatorConfig(
         seed=args.seed,
         mode=args.mode,
@@ -74,7 +109,17 @@ def main(argv: list[str] | None = None) -> None:
     emulator = Emulator(config)
     # The default user's library is ready before the first login asks for it.
     emulator.user()
-    emulator.start(host=args.host, port=args.port)
+    try:
+        emulator.start(host=args.host, port=args.port)
+    except OSError as error:
+        log.error(
+            "cannot listen on %s:%d: %s",
+            args.host,
+            args.port,
+            error.strerror or error,
+            extra={"host": args.host, "port": args.port},
+        )
+        sys.exit(1)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -86,6 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         args.profile,
         args.mode,
         args.seed,
+        extra={"url": emulator.base_url, "profile": args.profile, "mode": args.mode},
     )
     try:
         emulator.serve_forever()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import secrets
@@ -87,16 +88,17 @@ def _run_cli(*args: str, secret: str | None) -> subprocess.Popen[str]:
         env[SECRET_ENV] = secret
     return subprocess.Popen(
         [sys.executable, "-m", "spotify_emulator", "--port", "0", "--profile", "tiny", *args],
-        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
         text=True,
         env=env,
     )
 
 
 def _url_of(process: subprocess.Popen[str]) -> str:
-    assert process.stderr is not None
-    line = process.stderr.readline()
-    found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+    """From the line it logs (JSON, on stdout) once it listens."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", json.loads(line)["message"])
     assert found, line
     return found.group(1)
 
@@ -170,5 +172,8 @@ def test_without_a_client_secret_kept_off_the_command_line_it_refuses_to_start(
     args: tuple[str, ...],
 ) -> None:
     process = _run_cli(*args, secret=None)
-    _, errors = process.communicate(timeout=30)
-    assert process.returncode == 2, errors
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 2, output
+    # Said in a JSON line, like everything it logs, and never echoing a misplaced secret.
+    assert json.loads(output.splitlines()[-1])["level"] == "ERROR"
+    assert "on-the-command-line" not in output
