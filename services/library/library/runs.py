@@ -18,6 +18,7 @@ from library.entities import Entities, Progress, SyncOrder
 from library.kinds import chosen_kinds
 from library.repository import SaveRepository
 from library.saves import (
+    INTERRUPTED,
     Save,
     finished,
     interrupted,
@@ -97,13 +98,17 @@ class SaveRuns:
         self._stopping = threading.Event()
 
     def recover(self) -> list[str]:
-        """Fails the saves a previous process left queued or running: they will never end."""
+        """Ends the saves a previous process left queued or running, as interrupted: they
+        will never end otherwise. The kinds they completed stay readable (partial)."""
         ids = []
+        statuses = []
         for save in self._repo.unfinished():
-            self._repo.put(interrupted(save, self._clock()))
+            ended = interrupted(save, self._clock())
+            self._repo.put(ended)
             ids.append(save.id)
+            statuses.append(ended.status)
         if ids:
-            log.warning("interrupted saves marked failed", extra={"save_ids": ids})
+            log.warning("interrupted saves ended", extra={"save_ids": ids, "statuses": statuses})
         return ids
 
     def start(self, user_id: str, kinds: Iterable[str], full: bool) -> Save:
@@ -159,7 +164,8 @@ class SaveRuns:
                 )
 
     def close(self) -> None:
-        """Stops every running save (each ends failed, interrupted) and waits for them."""
+        """Stops every running save and waits for them: each ends interrupted, keeping the
+        kinds it completed (partial), failed when it completed none."""
         self._stopping.set()
         self._entities.cancel_syncs()
         self._saves.shutdown(wait=True)
@@ -241,6 +247,9 @@ class SaveRuns:
                 if isinstance(exc, errors.Unavailable)
                 else exc.message
             )
+            if self._stopping.is_set():
+                # Its sync was cancelled because this process stops: not the kind's fault.
+                code, message = INTERRUPTED, "the library service stopped during the save"
             self._change(
                 live, lambda s: s.with_run(kind_failed(s.run(kind), code, message)), force=True
             )

@@ -120,30 +120,47 @@ def finished(save: Save, now: datetime) -> Save:
         for kind, run in save.runs.items()
     }
     failed = tuple(kind for kind in save.kinds if not runs[kind].completed)
-    if not failed:
-        return replace(save, status=SUCCEEDED, finished_at=now, runs=runs, error=None)
-    status = PARTIAL if len(failed) < len(save.kinds) else FAILED
     codes = {runs[kind].error_code for kind in failed}
     code = codes.pop() if len(codes) == 1 else SYNC_FAILED
-    reasons = "; ".join(f"{kind}: {runs[kind].error_message}" for kind in failed)
-    error = SaveError(code, f"{len(failed)} of {len(save.kinds)} kinds failed ({reasons})", failed)
-    return replace(save, status=status, finished_at=now, runs=runs, error=error)
+    return _ended(save, now, runs, failed, code, f"{len(failed)} of {len(save.kinds)} kinds failed")
 
 
 def interrupted(save: Save, now: datetime) -> Save:
-    """The save's process stopped before it ended: it failed, whatever its kinds did."""
+    """The save's process stopped before it ended. What its kinds completed stays: the save
+    is partial (failed when no kind completed; succeeded should every kind have completed
+    just before), and the kinds that did not complete are named, as interrupted."""
     runs = {
         kind: run
         if run.ended
         else _failed_run(run, INTERRUPTED, "the library service stopped during the save")
         for kind, run in save.runs.items()
     }
-    error = SaveError(
+    failed = tuple(kind for kind in save.kinds if not runs[kind].completed)
+    return _ended(
+        save,
+        now,
+        runs,
+        failed,
         INTERRUPTED,
-        "the library service stopped before the save ended; start a new save",
-        save.kinds,
+        f"the library service stopped before the save ended; {len(failed)} of "
+        f"{len(save.kinds)} kinds did not complete",
     )
-    return replace(save, status=FAILED, finished_at=now, runs=runs, error=error)
+
+
+def _ended(
+    save: Save,
+    now: datetime,
+    runs: dict[str, KindRun],
+    failed: tuple[str, ...],
+    code: str,
+    what: str,
+) -> Save:
+    if not failed:
+        return replace(save, status=SUCCEEDED, finished_at=now, runs=runs, error=None)
+    status = PARTIAL if len(failed) < len(save.kinds) else FAILED
+    reasons = "; ".join(f"{kind}: {runs[kind].error_message}" for kind in failed)
+    error = SaveError(code, f"{what} ({reasons})", failed)
+    return replace(save, status=status, finished_at=now, runs=runs, error=error)
 
 
 def _failed_run(run: KindRun, code: str, message: str) -> KindRun:

@@ -252,11 +252,12 @@ def test_saves_are_listed_newest_first(runs: SaveRuns, entities: Any) -> None:
     assert runs.page("u2", 0, 10) == ([], 0)
 
 
-def test_stopping_the_service_ends_running_saves_failed_interrupted(
+def test_stopping_the_service_ends_a_save_with_no_completed_kind_failed_interrupted(
     store: LibraryStore, entities: Any
 ) -> None:
     runs = SaveRuns(store, entities, write_interval_s=0.0)
     entities.gates["tracks"] = threading.Event()
+    entities.gates["albums"] = threading.Event()
     save = runs.start("u1", ["tracks", "albums"], False)
     _wait_status(runs, "u1", save.id, RUNNING)
     runs.close()
@@ -264,26 +265,68 @@ def test_stopping_the_service_ends_running_saves_failed_interrupted(
     assert stored is not None
     assert stored.status == FAILED
     assert stored.error is not None and stored.error.code == "interrupted"
+    assert stored.error.kinds == ("tracks", "albums")
 
 
-def test_saves_left_running_by_a_dead_process_are_failed_on_start(
+def test_stopping_the_service_mid_save_keeps_the_kinds_that_completed(
+    store: LibraryStore, entities: Any
+) -> None:
+    runs = SaveRuns(store, entities, write_interval_s=0.0)
+    entities.set("u1", "tracks", ["One", "Two"])
+    entities.gates["artists"] = threading.Event()
+    save = runs.start("u1", [], False)
+    _until(lambda: sum(runs.get("u1", save.id).run(k).completed for k in KINDS) == 3)
+    runs.close()
+    stored = store.get("u1", save.id)
+    assert stored is not None
+    assert stored.status == PARTIAL
+    assert stored.finished_at is not None
+    assert stored.error is not None
+    assert stored.error.code == "interrupted"
+    assert stored.error.kinds == ("artists",)
+    # The cancelled sync's kind is interrupted, not blamed on its service.
+    assert stored.run("artists").error_code == "interrupted"
+    # Reads and the next save's base take the completed kinds from it.
+    for kind in ("playlists", "tracks", "albums"):
+        assert stored.completed(kind)
+        latest = store.latest_completing("u1", kind)
+        assert latest is not None and latest.id == save.id
+    assert store.latest_completing("u1", "artists") is None
+
+
+def test_saves_left_unfinished_by_a_dead_process_are_ended_on_start(
     store: LibraryStore, entities: Any
 ) -> None:
     from datetime import UTC, datetime
 
-    from library.saves import new_save, started
+    from library.entities import Outcome
+    from library.saves import kind_completed, new_save, started
 
     now = datetime.now(UTC)
     store.add(started(new_save("b" * 32, "u1", ("tracks",), False, now), now))
     store.add(new_save("c" * 32, "u2", ("albums",), False, now))
+    # A save whose tracks had completed (persisted as succeeded) when the process died.
+    half = started(new_save("d" * 32, "u3", ("tracks", "albums"), False, now), now)
+    half = half.with_run(kind_completed(half.run("tracks"), Outcome("v-tracks", 2, 1)))
+    store.add(half)
+    store.put(half)
     runs = SaveRuns(store, entities)
     try:
-        assert sorted(runs.recover()) == ["b" * 32, "c" * 32]
+        assert sorted(runs.recover()) == ["b" * 32, "c" * 32, "d" * 32]
         for user, save_id in (("u1", "b" * 32), ("u2", "c" * 32)):
             save = runs.get(user, save_id)
             assert save.status == FAILED
             assert save.error is not None and save.error.code == "interrupted"
-        # The user is free to save again.
-        assert _wait_ended(runs, "u1", runs.start("u1", [], False).id).status == SUCCEEDED
+        kept = runs.get("u3", "d" * 32)
+        assert kept.status == PARTIAL
+        assert kept.error is not None and kept.error.code == "interrupted"
+        assert kept.error.kinds == ("albums",)
+        assert kept.run("tracks").version == "v-tracks"
+        latest = store.latest_completing("u3", "tracks")
+        assert latest is not None and latest.id == "d" * 32
+        # The user is free to save again, and tracks start from the kept version.
+        entities.orders.clear()
+        assert _wait_ended(runs, "u3", runs.start("u3", ["tracks"], False).id).status == SUCCEEDED
+        assert [order.base_version for _, order in entities.orders] == ["v-tracks"]
     finally:
         runs.close()

@@ -73,13 +73,49 @@ def test_kinds_failing_for_different_reasons_give_a_general_code() -> None:
     assert done.error is not None and done.error.code == "sync_failed"
 
 
-def test_an_interrupted_save_fails_even_with_completed_kinds() -> None:
+def test_an_interrupted_save_keeps_the_kinds_it_completed_and_names_the_others() -> None:
+    save = _running()
+    for kind in ("playlists", "tracks", "albums"):
+        save = save.with_run(kind_completed(save.run(kind), Outcome(f"v-{kind}", 2, 1)))
+    done = interrupted(save, NOW)
+    assert done.status == PARTIAL
+    assert done.finished_at == NOW
+    assert done.error is not None
+    assert done.error.code == INTERRUPTED
+    assert done.error.kinds == ("artists",)
+    assert [kind for kind in KINDS if done.completed(kind)] == ["playlists", "tracks", "albums"]
+    assert done.run("tracks").version == "v-tracks"
+    assert done.run("artists").error_code == INTERRUPTED
+
+
+def test_an_interrupted_save_names_a_kind_that_had_failed_before_too() -> None:
+    save = _running(("tracks", "albums", "artists"))
+    save = save.with_run(kind_completed(save.run("tracks"), Outcome("v", 1, 1)))
+    save = save.with_run(kind_failed(save.run("albums"), "rate_limited", "slow down"))
+    done = interrupted(save, NOW)
+    assert done.status == PARTIAL
+    assert done.error is not None and done.error.code == INTERRUPTED
+    assert done.error.kinds == ("albums", "artists")
+    assert done.run("albums").error_code == "rate_limited"  # its own reason is kept
+
+
+def test_an_interrupted_save_with_no_completed_kind_fails() -> None:
     save = _running(("tracks", "albums"))
+    save = save.with_run(kind_failed(save.run("albums"), "service_unavailable", "down"))
+    for before in (save, new_save("b" * 32, "u1", KINDS, False, NOW)):  # running, or queued
+        done = interrupted(before, NOW)
+        assert done.status == FAILED
+        assert done.error is not None and done.error.code == INTERRUPTED
+        assert done.error.kinds == before.kinds
+        assert not any(done.completed(kind) for kind in before.kinds)
+
+
+def test_a_save_interrupted_after_its_last_kind_completed_succeeded() -> None:
+    save = _running(("tracks",))
     save = save.with_run(kind_completed(save.run("tracks"), Outcome("v", 1, 1)))
     done = interrupted(save, NOW)
-    assert done.status == FAILED
-    assert done.error is not None and done.error.code == INTERRUPTED
-    assert not done.completed("tracks")  # a failed save is never read from
+    assert done.status == SUCCEEDED
+    assert done.error is None
 
 
 def test_no_kinds_means_every_kind_in_canonical_order() -> None:
