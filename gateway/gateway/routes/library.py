@@ -11,6 +11,8 @@ from tapedeck.library.v1 import library_pb2
 
 from gateway import ids
 from gateway.deps import Backends, BackendsDep, CurrentUser, User
+from gateway.kinds import kind_name
+from gateway.notices import NOTICE_HEADER, before_first_save
 from gateway.paging import Limit, Offset, page_response
 
 router = APIRouter(tags=["library"])
@@ -50,7 +52,19 @@ async def _list(
             limit=limit,
         )
     )
-    return page_response(request, answer.items_json, answer.total, offset, limit)
+    page = page_response(request, answer.items_json, answer.total, offset, limit)
+    return await _noticed(page, backends, user, kind_name(kind), query, answer.total)
+
+
+async def _noticed(
+    page: Response, backends: Backends, user: User, kind: str, query: ReadQuery, total: int
+) -> Response:
+    """An empty page read before any save of its kind has completed says so in a header."""
+    if total == 0 and not query.save:
+        notice = await before_first_save(backends, user.id, kind)
+        if notice is not None:
+            page.headers[NOTICE_HEADER] = notice
+    return page
 
 
 @router.get("/api/v1/playlists")
@@ -95,7 +109,8 @@ async def playlist_tracks(
             limit=query.limit,
         )
     )
-    return page_response(request, answer.items_json, answer.total, query.offset, query.limit)
+    page = page_response(request, answer.items_json, answer.total, query.offset, query.limit)
+    return await _noticed(page, backends, user, "playlists", query, answer.total)
 
 
 @router.get("/api/v1/tracks")

@@ -22,6 +22,13 @@ def paging(offset: int, limit: int) -> tuple[int, int]:
     return offset, limit or DEFAULT_LIMIT
 
 
+def no_such(kind: str) -> errors.NotFound:
+    """What a person is told about an item the read's save does not hold ("no such
+    playlist"), whichever service found it missing: the entity services speak of versions,
+    which a person never sees."""
+    return errors.NotFound(f"no such {kind.removesuffix('s')}")
+
+
 class Reads:
     def __init__(self, repo: SaveRepository, entities: Entities) -> None:
         self._repo = repo
@@ -51,19 +58,25 @@ class Reads:
 
     def get_item(self, user_id: str, kind: str, save_id: str, item_id: str) -> str:
         if not item_id:
-            raise errors.NotFound(f"no such item in {kind}")
+            raise no_such(kind)
         version = self.version(user_id, kind, save_id)
         if version is None:
-            raise errors.NotFound(f"no such item in {kind}")
-        return self._entities.get_item(kind, user_id, version, item_id)
+            raise no_such(kind)
+        try:
+            return self._entities.get_item(kind, user_id, version, item_id)
+        except errors.NotFound:
+            raise no_such(kind) from None
 
     def list_playlist_items(
         self, user_id: str, save_id: str, playlist_id: str, offset: int, limit: int
     ) -> Page:
         offset, limit = paging(offset, limit)
         if not playlist_id:
-            raise errors.NotFound("no such playlist")
+            raise no_such("playlists")
         version = self.version(user_id, "playlists", save_id)
         if version is None:
             return EMPTY_PAGE
-        return self._entities.list_playlist_items(user_id, version, playlist_id, offset, limit)
+        try:
+            return self._entities.list_playlist_items(user_id, version, playlist_id, offset, limit)
+        except errors.NotFound:
+            raise no_such("playlists") from None
