@@ -15,11 +15,15 @@ from typing import NoReturn
 from spotify_emulator.config import MODES, EmulatorConfig, Faults, LibrarySpec
 from spotify_emulator.emulator import Emulator
 from spotify_emulator.logs import setup_logging
+from spotify_emulator.persist import DEFAULT_NAME
 
 log = logging.getLogger("spotify_emulator")
 
 # The app's client secret never travels on the command line: ps shows it to every user.
 SECRET_ENV = "SPOTIFY_EMULATOR_CLIENT_SECRET"
+# Without --state-file, the state file goes below Tapedeck's data dir when this is set (as
+# it is in the environment `make run` gives every process): demo mode survives restarts.
+DATA_DIR_ENV = "TAPEDECK_DATA_DIR"
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -58,7 +62,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--default-user", default="tapedeck-demo")
     parser.add_argument("--public-url", default=None, help="the URL clients reach it at")
     parser.add_argument("--log-level", default="INFO", type=str.upper, choices=_LEVELS)
+    state = parser.add_mutually_exclusive_group()
+    state.add_argument(
+        "--state-file",
+        type=Path,
+        help="keep users, tokens and library changes in this file across restarts; "
+        f"default ${DATA_DIR_ENV}/{DEFAULT_NAME} when ${DATA_DIR_ENV} is set",
+    )
+    state.add_argument(
+        "--no-state-file", action="store_true", help="keep everything in memory only"
+    )
     args = parser.parse_args(argv)
+    if args.no_state_file:
+        args.state_file = None
+    elif args.state_file is None and os.environ.get(DATA_DIR_ENV):
+        args.state_file = Path(os.environ[DATA_DIR_ENV]) / DEFAULT_NAME
     if args.client_secret_file is not None:
         try:
             args.client_secret = args.client_secret_file.read_text().strip()
@@ -105,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
         faults=Faults(latency_ms=args.latency_ms),
         default_user=args.default_user,
         public_url=args.public_url,
+        state_file=args.state_file,
     )
     emulator = Emulator(config)
     # The default user's library is ready before the first login asks for it.
@@ -131,7 +150,12 @@ def main(argv: list[str] | None = None) -> None:
         args.profile,
         args.mode,
         args.seed,
-        extra={"url": emulator.base_url, "profile": args.profile, "mode": args.mode},
+        extra={
+            "url": emulator.base_url,
+            "profile": args.profile,
+            "mode": args.mode,
+            "state_file": str(args.state_file) if args.state_file else None,
+        },
     )
     try:
         emulator.serve_forever()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Mode = Literal["2026", "legacy"]
@@ -105,6 +106,9 @@ class EmulatorConfig:
     public_url: str | None = None
     # Registered redirect URIs; None accepts any that Spotify's rules allow.
     redirect_uris: tuple[str, ...] | None = None
+    # Where users, tokens and library edits are kept across restarts (persist.py); None
+    # keeps them in memory only.
+    state_file: Path | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

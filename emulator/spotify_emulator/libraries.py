@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import threading
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from spotify_emulator import ids, names
 from spotify_emulator.catalog import Catalog
@@ -28,6 +29,11 @@ class Libraries:
         # One lock for every library: edits are rare and reads only hold it to copy a slice,
         # so a page always sees one consistent version of a list.
         self.lock = threading.RLock()
+        # Every edit made, in order: replayed on the libraries regenerated from the seed, they
+        # give back exactly the libraries they were made to (edits are deterministic).
+        self._edits: list[dict[str, Any]] = []
+        # Called after every edit, outside the lock (the state file saves itself there).
+        self.on_change: Callable[[], None] = _nothing
 
     def get(self, user_id: str) -> UserLibrary:
         with self.lock:
@@ -65,72 +71,151 @@ class Libraries:
         self, library: UserLibrary, playlist: Playlist, add: int, remove: int
     ) -> str:
         with self.lock:
-            # The snapshot changes exactly when the items do.
-            if add <= 0 and (remove <= 0 or not playlist.items):
-                return ids.snapshot_id(self.seed, playlist.id, playlist.version)
-            r = self.edit_rng(library, "playlist")
-            for position in sorted(_positions(r, len(playlist.items), remove), reverse=True):
-                del playlist.items[position]
-                del playlist.added_at[position]
-                del playlist.added_by[position]
-            adder = library.user_id if library.user_id in playlist.adders else playlist.owner
-            if adder not in playlist.adders:
-                playlist.adders.append(adder)
-            for _ in range(max(add, 0)):
-                playlist.items.append(code(TRACK, r.randrange(self.catalog.tracks)))
-                playlist.added_at.append(self.tick(library))
-                playlist.added_by.append(playlist.adders.index(adder))
-            playlist.version += 1
+            self._record(library, "change_playlist", playlist=playlist.id, add=add, remove=remove)
+            snapshot = self._change_playlist(library, playlist, add, remove)
+        self.on_change()
+        return snapshot
+
+    def _change_playlist(
+        self, library: UserLibrary, playlist: Playlist, add: int, remove: int
+    ) -> str:
+        # The snapshot changes exactly when the items do.
+        if add <= 0 and (remove <= 0 or not playlist.items):
             return ids.snapshot_id(self.seed, playlist.id, playlist.version)
+        r = self.edit_rng(library, "playlist")
+        for position in sorted(_positions(r, len(playlist.items), remove), reverse=True):
+            del playlist.items[position]
+            del playlist.added_at[position]
+            del playlist.added_by[position]
+        adder = library.user_id if library.user_id in playlist.adders else playlist.owner
+        if adder not in playlist.adders:
+            playlist.adders.append(adder)
+        for _ in range(max(add, 0)):
+            playlist.items.append(code(TRACK, r.randrange(self.catalog.tracks)))
+            playlist.added_at.append(self.tick(library))
+            playlist.added_by.append(playlist.adders.index(adder))
+        playlist.version += 1
+        return ids.snapshot_id(self.seed, playlist.id, playlist.version)
 
     def like_tracks(self, library: UserLibrary, n: int) -> list[int]:
-        with self.lock:
-            r = self.edit_rng(library, "like")
-            new = _fresh(r, set(library.liked), self.catalog.tracks, n)
-            at = [self.tick(library) for _ in new]
-            library.liked[0:0] = array("q", reversed(new))
-            library.liked_at[0:0] = array("q", reversed(at))
-            return new[::-1]  # as they now appear: newest first
+        return self._edit(library, "like_tracks", n)
 
     def unlike_tracks(self, library: UserLibrary, n: int) -> list[int]:
-        with self.lock:
-            r = self.edit_rng(library, "unlike")
-            return _remove(r, library.liked, library.liked_at, n)
+        return self._edit(library, "unlike_tracks", n)
 
     def save_albums(self, library: UserLibrary, n: int) -> list[int]:
-        with self.lock:
-            r = self.edit_rng(library, "save")
-            new = _fresh(r, set(library.albums), self.catalog.albums, n)
-            at = [self.tick(library) for _ in new]
-            library.albums[0:0] = array("q", reversed(new))
-            library.albums_at[0:0] = array("q", reversed(at))
-            return new[::-1]  # as they now appear: newest first
+        return self._edit(library, "save_albums", n)
 
     def remove_albums(self, library: UserLibrary, n: int) -> list[int]:
-        with self.lock:
-            r = self.edit_rng(library, "unsave")
-            return _remove(r, library.albums, library.albums_at, n)
+        return self._edit(library, "remove_albums", n)
 
     def follow_artists(self, library: UserLibrary, n: int) -> list[int]:
-        with self.lock:
-            r = self.edit_rng(library, "follow")
-            new = _fresh(r, set(library.artists), self.catalog.artists, n)
-            library.artists = self.by_artist_id(library.artists + new)
-            return new
+        return self._edit(library, "follow_artists", n)
 
     def unfollow_artists(self, library: UserLibrary, n: int) -> list[int]:
+        return self._edit(library, "unfollow_artists", n)
+
+    def _edit(self, library: UserLibrary, edit: str, n: int) -> list[int]:
         with self.lock:
-            r = self.edit_rng(library, "unfollow")
-            gone = sorted(_positions(r, len(library.artists), n))
-            removed = [library.artists[p] for p in gone]
-            keep = set(gone)
-            library.artists = [a for p, a in enumerate(library.artists) if p not in keep]
-            return removed
+            self._record(library, edit, n=n)
+            changed = self._edits_by_name[edit](library, n)
+        self.on_change()
+        return changed
+
+    def _record(self, library: UserLibrary, edit: str, **args: object) -> None:
+        self._edits.append({"user": library.user_id, "edit": edit, **args})
+
+    def _like_tracks(self, library: UserLibrary, n: int) -> list[int]:
+        r = self.edit_rng(library, "like")
+        new = _fresh(r, set(library.liked), self.catalog.tracks, n)
+        at = [self.tick(library) for _ in new]
+        library.liked[0:0] = array("q", reversed(new))
+        library.liked_at[0:0] = array("q", reversed(at))
+        return new[::-1]  # as they now appear: newest first
+
+    def _unlike_tracks(self, library: UserLibrary, n: int) -> list[int]:
+        r = self.edit_rng(library, "unlike")
+        return _remove(r, library.liked, library.liked_at, n)
+
+    def _save_albums(self, library: UserLibrary, n: int) -> list[int]:
+        r = self.edit_rng(library, "save")
+        new = _fresh(r, set(library.albums), self.catalog.albums, n)
+        at = [self.tick(library) for _ in new]
+        library.albums[0:0] = array("q", reversed(new))
+        library.albums_at[0:0] = array("q", reversed(at))
+        return new[::-1]  # as they now appear: newest first
+
+    def _remove_albums(self, library: UserLibrary, n: int) -> list[int]:
+        r = self.edit_rng(library, "unsave")
+        return _remove(r, library.albums, library.albums_at, n)
+
+    def _follow_artists(self, library: UserLibrary, n: int) -> list[int]:
+        r = self.edit_rng(library, "follow")
+        new = _fresh(r, set(library.artists), self.catalog.artists, n)
+        library.artists = self.by_artist_id(library.artists + new)
+        return new
+
+    def _unfollow_artists(self, library: UserLibrary, n: int) -> list[int]:
+        r = self.edit_rng(library, "unfollow")
+        gone = sorted(_positions(r, len(library.artists), n))
+        removed = [library.artists[p] for p in gone]
+        keep = set(gone)
+        library.artists = [a for p, a in enumerate(library.artists) if p not in keep]
+        return removed
+
+    @property
+    def _edits_by_name(self) -> dict[str, Callable[[UserLibrary, int], list[int]]]:
+        return {
+            "like_tracks": self._like_tracks,
+            "unlike_tracks": self._unlike_tracks,
+            "save_albums": self._save_albums,
+            "remove_albums": self._remove_albums,
+            "follow_artists": self._follow_artists,
+            "unfollow_artists": self._unfollow_artists,
+        }
+
+    # The state file's part: the users (in the order they were first generated: the owner
+    # names of other users' playlists go to whoever generated them first) and the edits.
+
+    def export(self) -> dict[str, Any]:
+        with self.lock:
+            return {"users": list(self._users), "edits": [dict(e) for e in self._edits]}
+
+    def restore(self, saved: dict[str, Any], with_edits: bool = True) -> None:
+        """Generates the saved users, in their order, then replays the saved edits (unless
+        not `with_edits`: edits made to another seed's libraries mean nothing here). Raises
+        (KeyError, TypeError, ValueError) on anything malformed; call it on new Libraries
+        only, as it may have done part of its work when it does."""
+        for user_id in saved["users"]:
+            self.get(str(user_id))
+        if not with_edits:
+            return
+        for edit in saved["edits"]:
+            library = self.get(str(edit["user"]))
+            name = str(edit["edit"])
+            with self.lock:
+                if name == "change_playlist":
+                    playlist = self.playlist(str(edit["playlist"]))
+                    if playlist is None:
+                        raise ValueError(f"an edit of an unknown playlist: {edit['playlist']}")
+                    add, remove = int(edit["add"]), int(edit["remove"])
+                    self._record(library, name, playlist=playlist.id, add=add, remove=remove)
+                    self._change_playlist(library, playlist, add, remove)
+                elif name in self._edits_by_name:
+                    n = int(edit["n"])
+                    self._record(library, name, n=n)
+                    self._edits_by_name[name](library, n)
+                else:
+                    raise ValueError(f"an unknown edit: {name}")
 
     def by_artist_id(self, artists: Iterable[int]) -> list[int]:
         # Followed artists are listed by id, so an `after` cursor stays meaningful when the
         # artist it names is unfollowed between pages.
         return sorted(artists, key=lambda a: ids.entity_id(self.seed, "artist", a))
+
+
+def _nothing() -> None:
+    pass
 
 
 def _positions(r: random.Random, length: int, n: int) -> list[int]:

@@ -8,9 +8,13 @@ import hashlib
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
 
 CODE_TTL_S = 600
+# Access tokens and codes expired longer ago than this are forgotten.
+FORGET_AFTER_S = 3600
 
 
 @dataclass
@@ -65,6 +69,8 @@ class Tokens:
         self._refresh: dict[str, Refresh] = {}
         self._issued = 0
         self._lock = threading.Lock()
+        # Called after every change, outside the lock (the state file saves itself there).
+        self.on_change: Callable[[], None] = _nothing
 
     def new_code(
         self,
@@ -79,6 +85,7 @@ class Tokens:
             self._codes[code] = Code(
                 client_id, redirect_uri, user_id, scope, time.time() + CODE_TTL_S, code_challenge
             )
+        self.on_change()
         return code
 
     def redeem_code(
@@ -95,7 +102,9 @@ class Tokens:
             if found.code_challenge is not None and not _pkce_ok(found.code_challenge, verifier):
                 raise TokenError("invalid_grant", "code_verifier was incorrect")
             found.used = True
-            return self._issue(found.user_id, found.scope, client_id, with_refresh=True)
+            answer = self._issue(found.user_id, found.scope, client_id, with_refresh=True)
+        self.on_change()
+        return answer
 
     def refresh(self, refresh_token: str, client_id: str) -> dict[str, object]:
         with self._lock:
@@ -104,12 +113,16 @@ class Tokens:
                 raise TokenError("invalid_grant", "Invalid refresh token")
             if self.rotate:
                 found.valid = False
-            return self._issue(found.user_id, found.scope, client_id, with_refresh=self.rotate)
+            answer = self._issue(found.user_id, found.scope, client_id, with_refresh=self.rotate)
+        self.on_change()
+        return answer
 
     def issue(self, user_id: str, scope: str, client_id: str) -> dict[str, object]:
         """A fresh token pair without the browser dance (for tests and benchmarks)."""
         with self._lock:
-            return self._issue(user_id, scope, client_id, with_refresh=True)
+            answer = self._issue(user_id, scope, client_id, with_refresh=True)
+        self.on_change()
+        return answer
 
     def _issue(
         self, user_id: str, scope: str, client_id: str, with_refresh: bool
@@ -133,7 +146,7 @@ class Tokens:
 
     def _prune(self) -> None:
         # Long benchmark runs mint many tokens; forget the ones long dead.
-        horizon = time.time() - 3600
+        horizon = time.time() - FORGET_AFTER_S
         self._access = {k: v for k, v in self._access.items() if v.expires_at > horizon}
         self._codes = {k: v for k, v in self._codes.items() if v.expires_at > horizon}
 
@@ -150,14 +163,67 @@ class Tokens:
             hit = [a for a in self._access.values() if user_id is None or a.user_id == user_id]
             for access in hit:
                 access.expires_at = min(access.expires_at, now)
-            return len(hit)
+        self.on_change()
+        return len(hit)
 
     def revoke_refresh(self, user_id: str) -> int:
         with self._lock:
             hit = [r for r in self._refresh.values() if r.user_id == user_id and r.valid]
             for refresh in hit:
                 refresh.valid = False
-            return len(hit)
+        self.on_change()
+        return len(hit)
+
+    # The state file's part: every token that still means something.
+
+    def export(self) -> dict[str, Any]:
+        """Codes not yet used, access tokens not long expired (an expired one still answers
+        "The access token expired", not "Invalid access token"), refresh tokens still valid.
+        Holds every secret the accounts service issued: the state file is kept 0600."""
+        horizon = time.time() - FORGET_AFTER_S
+        with self._lock:
+            return {
+                "codes": {
+                    k: asdict(v)
+                    for k, v in self._codes.items()
+                    if not v.used and v.expires_at > time.time()
+                },
+                "access": {k: asdict(v) for k, v in self._access.items() if v.expires_at > horizon},
+                "refresh": {k: asdict(v) for k, v in self._refresh.items() if v.valid},
+            }
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        """Takes back what export() gave; raises (KeyError, TypeError, ValueError) on
+        anything malformed, before changing anything."""
+        codes = {str(k): _code(v) for k, v in dict(saved["codes"]).items()}
+        access = {str(k): _access(v) for k, v in dict(saved["access"]).items()}
+        refresh = {str(k): _refresh(v) for k, v in dict(saved["refresh"]).items()}
+        with self._lock:
+            self._codes, self._access, self._refresh = codes, access, refresh
+
+
+def _nothing() -> None:
+    pass
+
+
+def _code(saved: dict[str, Any]) -> Code:
+    challenge = saved["code_challenge"]
+    return Code(
+        client_id=str(saved["client_id"]),
+        redirect_uri=str(saved["redirect_uri"]),
+        user_id=str(saved["user_id"]),
+        scope=str(saved["scope"]),
+        expires_at=float(saved["expires_at"]),
+        code_challenge=None if challenge is None else str(challenge),
+    )
+
+
+def _access(saved: dict[str, Any]) -> Access:
+    return Access(str(saved["user_id"]), str(saved["scope"]), float(saved["expires_at"]))
+
+
+def _refresh(saved: dict[str, Any]) -> Refresh:
+    return Refresh(str(saved["user_id"]), str(saved["scope"]), str(saved["client_id"]))
 
 
 def _pkce_ok(challenge: str, verifier: str | None) -> bool:

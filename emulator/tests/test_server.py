@@ -83,7 +83,7 @@ def test_it_works_as_a_context_manager() -> None:
 
 def _run_cli(*args: str, secret: str | None) -> subprocess.Popen[str]:
     """`python -m spotify_emulator` on a free port; `secret` goes in its environment."""
-    env = {k: v for k, v in os.environ.items() if k != SECRET_ENV}
+    env = {k: v for k, v in os.environ.items() if k != SECRET_ENV and not k.startswith("TAPEDECK_")}
     if secret is not None:
         env[SECRET_ENV] = secret
     return subprocess.Popen(
