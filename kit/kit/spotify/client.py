@@ -28,6 +28,56 @@ TokenSource = Callable[[str | None], str]
 # from this one.
 TRANSIENT = urllib3.exceptions.HTTPError
 
+# Told of every request sent: its route (see route_of) and Spotify's status, 0 for no answer.
+RequestHook = Callable[[str, int], None]
+
+# The fixed words of the Web API's paths. Any other segment is an id, a user name or a
+# market, and becomes `{id}` in a route, so no route ever carries one.
+PATH_WORDS = frozenset(
+    [
+        "me",
+        "playlists",
+        "items",
+        "tracks",
+        "albums",
+        "artists",
+        "following",
+        "contains",
+        "users",
+        "shows",
+        "episodes",
+        "audiobooks",
+        "chapters",
+        "browse",
+        "categories",
+        "new-releases",
+        "featured-playlists",
+        "top",
+        "search",
+        "markets",
+        "recommendations",
+        "available-genre-seeds",
+        "audio-features",
+        "audio-analysis",
+        "related-artists",
+        "top-tracks",
+        "images",
+        "followers",
+        "player",
+        "queue",
+        "recently-played",
+        "currently-playing",
+        "devices",
+    ]
+)
+
+
+def route_of(path: str) -> str:
+    """The route template of a Web API path: `playlists/3cEY…/items` is
+    `/playlists/{id}/items`."""
+    segments = path.split("?", 1)[0].strip("/").split("/")
+    return "/" + "/".join(s if s in PATH_WORDS else "{id}" for s in segments if s)
+
 
 @dataclass(frozen=True)
 class SpotifyLimits:
@@ -148,7 +198,10 @@ class SpotifyClient:
         gate: SpotifyGate,
         timeout_s: float,
         limits: SpotifyLimits = SpotifyLimits(),
+        on_request: RequestHook | None = None,
     ) -> None:
+        """`on_request`: told of every request sent, retries included (for metrics)."""
+        self._on_request = on_request
         self._api_url = api_url.rstrip("/") + "/"
         self._tokens = tokens
         self._gate = gate
@@ -190,6 +243,7 @@ class SpotifyClient:
         errors.Unavailable (Spotify kept failing) or the token source's errors."""
         url = self._api_url + path.lstrip("/")
         what = "/" + path.lstrip("/")
+        route = route_of(path)
         failures = 0
         rate_limited = 0
         refreshed = 0
@@ -214,12 +268,15 @@ class SpotifyClient:
                     )
                     status, body = response.status, response.data
                     if status < 300:
-                        return orjson.loads(body) if body else None
+                        answer = orjson.loads(body) if body else None
+                        self._sent(route, status)
+                        return answer
                     headers, message = response.headers, _message(body)
                 except TRANSIENT as exc:
                     status, headers, message = 0, None, type(exc).__name__
                 except orjson.JSONDecodeError:
                     status, headers, message = 0, None, "a truncated answer"
+            self._sent(route, status)
             if status == 401:
                 refreshed += 1
                 if refreshed > 2:
@@ -249,6 +306,10 @@ class SpotifyClient:
                 time.sleep(delay)
             else:
                 raise SpotifyRefused(status, message)
+
+    def _sent(self, route: str, status: int) -> None:
+        if self._on_request is not None:
+            self._on_request(route, status)
 
     def _current_token(self) -> str:
         with self._lock:
