@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 from collection.entity import Entity
+from collection.metrics import EntityMetrics
 from collection.model import ChangedItem, Comparison, Listing, Outcome, Progress, Ref, compare_refs
 from collection.store import CollectionStore
 from collection.sync import SyncRun
@@ -35,9 +36,11 @@ class Collection:
         store: CollectionStore,
         client_for: Callable[[str], SpotifyClient],
         workers: int,
+        metrics: EntityMetrics | None = None,
     ) -> None:
         """`client_for(user_id)`: a Spotify client for that user's sync."""
         self.entity = entity
+        self._metrics = metrics
         self._store = store
         self._client_for = client_for
         self._workers = workers
@@ -83,9 +86,13 @@ class Collection:
         if run.save_id:
             with self._lock:
                 self._running[key] = run
+        if self._metrics is not None:
+            self._metrics.syncs_running.inc()
         try:
             yield from Writer(run, self._store).write(lambda: self.entity.plan(run))
         finally:
+            if self._metrics is not None:
+                self._metrics.syncs_running.dec()
             with self._lock:
                 if self._running.get(key) is run:
                     del self._running[key]

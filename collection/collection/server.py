@@ -9,16 +9,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
+from prometheus_client import CollectorRegistry
 from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
 
 from collection.engine import Collection
 from collection.entity import Entity
+from collection.metrics import EntityMetrics
 from collection.servicer import CollectionServicer
 from collection.settings import EntitySettings
 from collection.store import CollectionStore
 from collection.store.sweep import StagedSweeper
 from kit.channels import open_channel
 from kit.database import Database, open_database
+from kit.metrics import MetricsEndpoint, new_registry, serve_metrics
 from kit.server import Registration, Served, create_server
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
 from kit.spotify.tokens import AuthTokens
@@ -43,14 +46,26 @@ class Built:
     db: Database
     channel: grpc.Channel
     sweeper: StagedSweeper
+    registry: CollectorRegistry
+    # Serving `registry`, when the service was given a metrics address.
+    metrics_endpoint: MetricsEndpoint | None = None
 
     def close(self) -> None:
         self.sweeper.stop()
         self.channel.close()
         self.db.dispose()
+        if self.metrics_endpoint is not None:
+            self.metrics_endpoint.close()
 
 
-def build(service: EntityService, settings: EntitySettings, token: str) -> Built:
+def build(
+    service: EntityService, settings: EntitySettings, token: str, metrics_addr: str | None = None
+) -> Built:
+    """`metrics_addr`: where to serve the service's metrics (TAPEDECK_<SERVICE>_METRICS_ADDR);
+    None serves none."""
+    entity = service.entity(settings)
+    registry = new_registry()
+    metrics = EntityMetrics(entity.kind, registry)
     db = open_database(settings.url_for(service.name, settings.data_dir), MIGRATIONS)
     channel = open_channel(settings.auth_addr, token, settings.rpc_timeout_s)
     tokens = AuthTokens(channel, settings.rpc_timeout_s)
@@ -68,16 +83,18 @@ def build(service: EntityService, settings: EntitySettings, token: str) -> Built
             gate=gate,
             timeout_s=settings.spotify_timeout_s,
             limits=limits,
+            on_request=metrics.spotify_request,
         )
 
     store = CollectionStore(db)
     collection = Collection(
-        service.entity(settings),
+        entity,
         store,
         client_for,
         # Fetch threads: requests in flight are bounded by the client; the pool also
         # covers storing and token calls.
         workers=settings.spotify_concurrency,
+        metrics=metrics,
     )
     registrations = [
         Registration(
@@ -89,7 +106,8 @@ def build(service: EntityService, settings: EntitySettings, token: str) -> Built
     ]
     sweeper = StagedSweeper(db, settings.staged_max_age_s, settings.staged_sweep_interval_s)
     sweeper.start()
-    return Built(collection, registrations, db, channel, sweeper)
+    endpoint = serve_metrics(metrics_addr, registry) if metrics_addr else None
+    return Built(collection, registrations, db, channel, sweeper, registry, endpoint)
 
 
 def create_entity_server(built: Built, address: str, token: str, workers: int) -> Served:
