@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from kit import errors
 from library.entities import Entities, Progress, SyncOrder
@@ -40,6 +41,31 @@ class SaveRunning(errors.Conflict):
     def __init__(self, running: Save) -> None:
         super().__init__("a save is already running for this user")
         self.running = running
+
+
+class SaveEvents(Protocol):
+    """What is told of the saves this process runs (its metrics)."""
+
+    def queued(self, save: Save) -> None: ...
+
+    def started(self, save: Save) -> None:
+        """The save began fetching."""
+        ...
+
+    def ended(self, save: Save) -> None:
+        """The save ended, in its final state (whether or not it had started)."""
+        ...
+
+
+class _NoEvents:
+    def queued(self, save: Save) -> None:
+        pass
+
+    def started(self, save: Save) -> None:
+        pass
+
+    def ended(self, save: Save) -> None:
+        pass
 
 
 def _utc_now() -> datetime:
@@ -78,10 +104,12 @@ class SaveRuns:
         poll_interval_s: float = 1.0,
         max_running_saves: int = 16,
         spotify_concurrency: int = 8,
+        events: SaveEvents | None = None,
     ) -> None:
         """`spotify_concurrency`: a user's Spotify requests in flight, in all, shared among
-        the kinds of a save."""
+        the kinds of a save. `events`: told as saves start and end."""
         self._repo = repo
+        self._events: SaveEvents = events or _NoEvents()
         self._spotify_concurrency = spotify_concurrency
         self._entities = entities
         self._clock = clock
@@ -123,6 +151,7 @@ class SaveRuns:
         live = _Live(save)
         with self._changed:
             self._live[save.id] = live
+        self._events.queued(save)
         self._saves.submit(self._run, live)
         log.info("save queued", extra={"save_id": save.id, "kinds": list(chosen), "full": full})
         return save
@@ -186,6 +215,7 @@ class SaveRuns:
             end = interrupted if self._stopping.is_set() else finished
             self._change(live, lambda s: end(s, self._clock()), force=True)
             save = live.snapshot()
+            self._events.ended(save)
             log.info(
                 "save ended",
                 extra={
@@ -203,6 +233,7 @@ class SaveRuns:
     def _fan_out(self, live: _Live) -> None:
         self._change(live, lambda s: started(s, self._clock()), force=True)
         save = live.snapshot()
+        self._events.started(save)
         shares = Shares(self._spotify_concurrency, save.kinds)
         orders = []
         for kind in save.kinds:

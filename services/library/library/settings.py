@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from kit.metrics import MetricsSettings
 from kit.settings import DatabaseSettings, SpotifyConcurrencySettings, TapedeckSettings
 
 
-class LibrarySettings(TapedeckSettings, SpotifyConcurrencySettings, DatabaseSettings):
+class LibrarySettings(
+    TapedeckSettings, SpotifyConcurrencySettings, DatabaseSettings, MetricsSettings
+):
     # Deadline of one kind's whole sync: a large library, slowed by Spotify's rate limits,
     # may take a long time, but never forever.
     sync_timeout_s: float = Field(default=6 * 3600, gt=0)

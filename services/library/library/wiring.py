@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
+from prometheus_client import CollectorRegistry
 
 from kit.channels import open_channel
 from kit.database import Database, open_database
+from kit.metrics import MetricsEndpoint, new_registry, serve_metrics
 from library.diffs import Diffs
 from library.entity_clients import GrpcEntities
 from library.kinds import SERVICE_OF
+from library.metrics import SaveMetrics
 from library.reads import Reads
 from library.runs import SaveRuns
 from library.servicer import LibraryServicer
@@ -27,13 +30,19 @@ class Library:
     runs: SaveRuns
     db: Database
     channels: list[grpc.Channel]
+    registry: CollectorRegistry
+    # Serving `registry`, when TAPEDECK_LIBRARY_METRICS_ADDR is set.
+    metrics_endpoint: MetricsEndpoint | None = None
 
     def close(self) -> None:
-        """Ends running saves (failed, interrupted), then lets go of channels and database."""
+        """Ends running saves (interrupted), then lets go of channels and database, and
+        stops serving metrics."""
         self.runs.close()
         for channel in self.channels:
             channel.close()
         self.db.dispose()
+        if self.metrics_endpoint is not None:
+            self.metrics_endpoint.close()
 
 
 def build(settings: LibrarySettings, internal_token: str, db: Database | None = None) -> Library:
@@ -45,13 +54,17 @@ def build(settings: LibrarySettings, internal_token: str, db: Database | None = 
     }
     store = LibraryStore(db)
     entities = GrpcEntities(channels, settings.sync_timeout_s)
+    registry = new_registry()
     runs = SaveRuns(
         store,
         entities,
         write_interval_s=settings.progress_write_interval_s,
         max_running_saves=settings.max_running_saves,
         spotify_concurrency=settings.spotify_concurrency,
+        events=SaveMetrics(registry),
     )
     runs.recover()
     servicer = LibraryServicer(runs, Reads(store, entities), Diffs(store, entities))
-    return Library(servicer, runs, db, list(channels.values()))
+    address = settings.metrics_addr("library")
+    endpoint = serve_metrics(address, registry) if address else None
+    return Library(servicer, runs, db, list(channels.values()), registry, endpoint)
