@@ -4,6 +4,7 @@ TAPEDECK_<SERVICE>_METRICS_ADDR names; none when it is unset."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from wsgiref.simple_server import WSGIServer
@@ -17,6 +18,8 @@ from prometheus_client import (
 )
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -91,4 +94,6 @@ def serve_metrics(address: str, registry: CollectorRegistry) -> MetricsEndpoint:
     """Serves `registry` at http://`address`/metrics (port 0: a free one, see `.port`)."""
     host, port = split_address(address)
     server, thread = start_http_server(port, host, registry)
-    return MetricsEndpoint(server, thread)
+    endpoint = MetricsEndpoint(server, thread)
+    log.info("serving metrics", extra={"host": host, "port": endpoint.port})
+    return endpoint
