@@ -9,7 +9,6 @@ import sys
 from collection.server import EntityService, build, create_entity_server
 from collection.settings import EntitySettings
 from kit.logs import setup_logging
-from kit.metrics import MetricsSettings
 from kit.secrets import internal_token
 from kit.server import run_until_signalled
 from kit.settings import load_settings
@@ -20,9 +19,7 @@ def main(service: EntityService) -> None:
     settings = load_settings(EntitySettings)
     setup_logging(service.name, settings.log_level)
     token = internal_token(settings)
-    # Read apart from EntitySettings, which does not name it yet.
-    metrics = load_settings(MetricsSettings)
-    built = build(service, settings, token, metrics.metrics_addr(service.name))
+    built = build(service, settings, token, settings.metrics_addr(service.name))
     # A sync makes and drops millions of small JSON objects, none of them cyclic: collect
     # rarely, and never scan what was built at start (it lives as long as the process).
     gc.freeze()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from kit.metrics import MetricsSettings
 from kit.settings import (
     DatabaseSettings,
     SpotifyConcurrencySettings,
@@ -13,7 +14,11 @@ from kit.settings import (
 
 
 class EntitySettings(
-    TapedeckSettings, SpotifySettings, SpotifyConcurrencySettings, DatabaseSettings
+    TapedeckSettings,
+    SpotifySettings,
+    SpotifyConcurrencySettings,
+    DatabaseSettings,
+    MetricsSettings,
 ):
     # Page size of /playlists/{id}/items: 50 is documented for development-mode apps; 100
     # works for extended-quota apps. A 400 to a limit steps it down on its own.
