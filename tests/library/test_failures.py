@@ -73,7 +73,8 @@ def test_restarting_the_library_service_mid_save_marks_that_save_failed(
     stack: Stack, api: Any
 ) -> None:
     first = api.save(kinds=["artists"])
-    stack.emulator.set_faults(Faults(latency_ms=400))
+    # Spotify answers nothing until released: no kind can complete before the restart.
+    stack.emulator.set_faults(Faults(hold=Hold(1000, timeout_s=60)))
     second = api.start(full=True)
     _wait_running(api, second["id"])
     stack.restart_library()

@@ -39,8 +39,8 @@ def start_library(
     **overrides: Any,
 ) -> Running:
     """`addresses`: where the entity services are, by service name (playlist, track, album,
-    artist); one not given is down. Stopping it ends its running saves (failed,
-    interrupted), as a stopping process does."""
+    artist); one not given is down. Stopping it ends its running saves (interrupted:
+    partial when some kinds completed, else failed), as a stopping process does."""
     settings = library_settings(database_url, data_dir, addresses, **overrides)
     library = build(settings, internal_token)
     served = create_library_server(library.servicer, address, internal_token, settings.rpc_workers)
