@@ -1,33 +1,49 @@
 """make run: every Tapedeck process under supervisord, in the foreground (Ctrl-C stops all).
 
 With no Spotify credentials set it starts in demo mode: the bundled Spotify emulator with
-a demo library, and every service pointed at it."""
+a demo library, and every service pointed at it.
+
+Before any process starts, the launcher refuses a second Tapedeck on the same data dir or
+ports and builds every process's settings, so either problem is one line on the console.
+Then it stays supervisord's parent: it says when Tapedeck is ready, and stops everything
+with the reason when a process cannot start."""
 
 from __future__ import annotations
 
 import logging
 import os
 import secrets
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from kit.logs import setup_logging
 from kit.secrets import internal_token, keys_dir, load_or_create
 from kit.settings import load_settings
+from launcher.console import say
+from launcher.failures import log_sizes
+from launcher.lock import claim, refuse_taken_ports
 from launcher.programs import DEMO_CLIENT_ID, programs
+from launcher.rpc import Supervisor
 from launcher.settings import LauncherSettings
 from launcher.supervisor import config
+from launcher.validation import validate_every_process
+from launcher.watch import Watch
 
 log = logging.getLogger("launcher")
 
 
-def main() -> None:
+def main() -> int:
+    started = time.monotonic()
     settings = load_settings(LauncherSettings)
     setup_logging("launcher", settings.log_level)
     data_dir = settings.data_dir.resolve()
     run_dir, log_dir = data_dir / "run", data_dir / "logs"
     for folder in (data_dir, run_dir, log_dir):
         folder.mkdir(parents=True, exist_ok=True)
+    lock = claim(run_dir)
+    refuse_taken_ports(settings)
     # Made here, before any child starts, so all of them read the same one.
     internal_token(settings)
 
@@ -49,23 +65,47 @@ def main() -> None:
             "TAPEDECK_SPOTIFY_API_URL": f"{emulator}/v1",
             "TAPEDECK_SPOTIFY_ACCOUNTS_URL": emulator,
         }
+    os.environ.update(env)
+    # With the environment every process inherits.
+    validate_every_process()
+    if settings.demo:
         log.warning(
             "demo mode: TAPEDECK_SPOTIFY_CLIENT_ID/SECRET are not set, so Tapedeck uses the "
             "bundled Spotify emulator and its demo library",
-            extra={"emulator": emulator},
+            extra={"emulator": env["TAPEDECK_SPOTIFY_ACCOUNTS_URL"]},
         )
-    os.environ.update(env)
 
+    found = programs(settings, demo_secret_file)
     conf = run_dir / "supervisord.conf"
-    conf.write_text(config(programs(settings, demo_secret_file), run_dir, log_dir))
+    conf.write_text(config(found, run_dir, log_dir))
     conf.chmod(0o600)
     log.info(
         "starting",
         extra={"url": settings.public_url, "logs": str(log_dir), "supervisor": str(conf)},
     )
-    supervisord = Path(sys.executable).with_name("supervisord")
-    os.execv(supervisord, [str(supervisord), "-c", str(conf)])
+    watch = Watch(
+        settings,
+        Supervisor(run_dir / "supervisor.sock"),
+        log_dir,
+        log_sizes(log_dir, ["supervisord", *(p.name for p in found)]),
+        started,
+    )
+    command = [str(Path(sys.executable).with_name("supervisord")), "-c", str(conf)]
+    supervisord = subprocess.Popen(command)
+    try:
+        return watch.run(supervisord)
+    except BaseException:
+        # Never leave supervisord and its processes behind the launcher.
+        supervisord.terminate()
+        supervisord.wait()
+        raise
+    finally:
+        lock.close()
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        say("interrupted before start")
+        sys.exit(130)

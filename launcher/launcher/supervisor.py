@@ -1,4 +1,9 @@
-"""A supervisord configuration for the programs: restart on crash, one log per process."""
+"""A supervisord configuration for the programs: restart on crash, one log per process.
+
+supervisord spawns every program in the same pass of its loop, priorities only ordering
+them within it (and the stop, in reverse), so the processes start at once. A program that
+exits within `startsecs` of starting is retried `startretries` times, then given up (FATAL),
+which the launcher's watch turns into a stop with the process's last error line."""
 
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ def config(programs: list[Program], run_dir: Path, log_dir: Path) -> str:
     lines = [
         "[supervisord]",
         "nodaemon=true",
+        # The console is the launcher's; supervisord's own lines go to its log file only.
+        "silent=true",
         f"logfile={log_dir / 'supervisord.log'}",
         f"pidfile={run_dir / 'supervisord.pid'}",
         f"childlogdir={log_dir}",
@@ -36,8 +43,8 @@ def config(programs: list[Program], run_dir: Path, log_dir: Path) -> str:
             f"priority={p.priority}",
             "autostart=true",
             "autorestart=true",
-            "startsecs=1",
-            "startretries=10",
+            "startsecs=2",
+            "startretries=3",
             "stopsignal=TERM",
             "stopwaitsecs=15",
             "stopasgroup=true",

@@ -1,0 +1,34 @@
+"""What `make run` says to the person at the terminal: plain lines on stderr, apart from the
+JSON log lines. Errors are one line each, starting `tapedeck: ` like kit.settings' own."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+from launcher.settings import LauncherSettings
+
+
+def say(text: str) -> None:
+    sys.stderr.write(f"tapedeck: {text}\n")
+    sys.stderr.flush()
+
+
+def ready_text(settings: LauncherSettings, seconds: float, log_dir: Path) -> str:
+    url = settings.public_url.rstrip("/")
+    login = f"{url}/auth/login"
+    lines = [f"ready in {seconds:.1f} s on {url}"]
+    if settings.demo:
+        lines += [
+            f"  log in:  {login} (demo mode: the bundled emulator approves at once)",
+            "           or from a terminal, printing a token:",
+            f"           curl -sL -H 'Accept: application/json' {shlex.quote(login)}",
+        ]
+    else:
+        lines.append(f"  log in:  {login} (with your Spotify account)")
+    lines += [
+        f"  logs:    {log_dir}/ (one file per process)",
+        "  stop:    Ctrl-C",
+    ]
+    return "\n".join(lines)
