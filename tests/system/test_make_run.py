@@ -190,8 +190,9 @@ def test_no_process_has_a_secret_on_its_command_line(launched: Launched) -> None
     assert "--client-secret-file" in emulator_line
     found = launched.supervisorctl("pid", "all").split()
     pids = {int(p) for p in found if p.strip().isdigit() and int(p) > 0}  # 0: between restarts
-    # The launcher's own process became supervisord (exec), and the others are its children.
-    for pid in pids | {launched.process.pid}:
+    supervisord = int(launched.supervisorctl("pid").strip())
+    # The launcher, its child supervisord, and supervisord's children.
+    for pid in pids | {launched.process.pid, supervisord}:
         try:
             line = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
         except FileNotFoundError:
