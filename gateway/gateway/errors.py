@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from gateway.bodies import json_error_message
 from kit import errors
 from kit.status import error_from_rpc
 
@@ -103,6 +104,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
+        if first.get("type") == "json_invalid":
+            # FastAPI's loc is ("body", offset): say where, not "11: JSON decode error".
+            reason = str(first.get("ctx", {}).get("error", "invalid JSON"))
+            offset = first["loc"][-1] if isinstance(first["loc"][-1], int) else 0
+            return error_response(
+                422, "invalid_request", json_error_message(reason, exc.body, offset)
+            )
         field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path"))
         message = (
             f"{field}: {first.get('msg', 'invalid')}" if field else first.get("msg", "invalid")

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from tapedeck.auth.v1 import auth_pb2
 
+from gateway.bodies import JsonBodyRoute
 from gateway.deps import BackendsDep, BearerToken, CurrentUser
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], route_class=JsonBodyRoute)
 
 ShortText = Annotated[str, Query(max_length=2048)]
 

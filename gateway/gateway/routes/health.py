@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 from grpc_health.v1 import health_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway.bodies import JsonBodyRoute
 from gateway.deps import BackendsDep
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=JsonBodyRoute)
 
 PROBE_TIMEOUT_S = 2.0
 

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from tapedeck.library.v1 import library_pb2
 
 from gateway import ids
+from gateway.bodies import JsonBodyRoute
 from gateway.deps import Backends, BackendsDep, CurrentUser, User
 from gateway.kinds import kind_name
 from gateway.notices import NOTICE_HEADER, before_first_save
 from gateway.paging import Limit, Offset, page_response
 
-router = APIRouter(tags=["library"])
+router = APIRouter(tags=["library"], route_class=JsonBodyRoute)
 
 SaveParam = Annotated[
     str | None,

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from tapedeck.library.v1 import library_pb2
 
+from gateway.bodies import JsonBodyRoute
 from gateway.deps import BackendsDep, CurrentUser
 from gateway.errors import ConflictWith, response_for
 from gateway.kinds import KindName, kind_value
@@ -21,7 +22,7 @@ from gateway.library_json import diff_json, save_json
 from gateway.paging import Limit, Offset, page_response
 from kit.status import error_from_rpc
 
-router = APIRouter(tags=["saves"])
+router = APIRouter(tags=["saves"], route_class=JsonBodyRoute)
 
 # A watch lasts as long as the save; its deadline is only a backstop.
 WATCH_TIMEOUT_S = 6 * 3600.0
