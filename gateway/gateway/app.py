@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from gateway import errors
 from gateway.backends import open_backends
-from gateway.middleware import BodyLimit, Metrics
+from gateway.middleware import BodyLimit
+from gateway.observe import Observe
 from gateway.routes import auth, health, library, saves
 from gateway.settings import GatewaySettings
 
@@ -34,5 +35,5 @@ def create_app(settings: GatewaySettings, internal_token: str) -> FastAPI:
     for module in (health, auth, saves, library):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(Metrics)
+    app.add_middleware(Observe)
     return app

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from tapedeck.auth.v1 import auth_pb2
 
 from gateway.backends import Backends
+from gateway.observe import note_user
 from kit import errors
 
 
@@ -37,10 +38,11 @@ class User:
     spotify_id: str
 
 
-async def current_user(token: BearerToken, backends: BackendsDep) -> User:
+async def current_user(request: Request, token: BearerToken, backends: BackendsDep) -> User:
     """Every /api request goes through the auth service: signature, expiry, revocation and
     the user's Spotify authorization are all checked there."""
     answer = await backends.auth.Authenticate(auth_pb2.AuthenticateRequest(token=token))
+    note_user(request.scope, answer.user_id)
     return User(id=answer.user_id, spotify_id=answer.spotify_user_id)
 
 

@@ -1,18 +1,11 @@
-"""ASGI middleware: request size limit and Prometheus request metrics."""
+"""ASGI middleware: the request size limit."""
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
-from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-REQUESTS = Counter("tapedeck_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram(
-    "tapedeck_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
-)
 
 
 def _too_large(limit: int) -> tuple[dict[str, Any], bytes]:
@@ -75,30 +68,3 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
-
-
-class Metrics:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        began = time.perf_counter()
-        status = 500
-
-        async def recording(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording)
-        finally:
-            route = scope.get("route")
-            # The route's template, not the raw path: ids must not explode the label set.
-            name = getattr(route, "path", "unmatched")
-            REQUESTS.labels(scope["method"], name, str(status)).inc()
-            LATENCY.labels(scope["method"], name).observe(time.perf_counter() - began)
