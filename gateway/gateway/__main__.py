@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import uvicorn
-
 from gateway.app import create_app
+from gateway.server import GatewayServer, plain_uvicorn_logs, server_config
 from gateway.settings import GatewaySettings
 from kit.logs import setup_logging
 from kit.secrets import internal_token
@@ -14,15 +13,9 @@ from kit.settings import load_settings
 def main() -> None:
     settings = load_settings(GatewaySettings)
     setup_logging("gateway", settings.log_level)
+    plain_uvicorn_logs()
     app = create_app(settings, internal_token(settings))
-    uvicorn.run(
-        app,
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.grace_s),
-    )
+    GatewayServer(server_config(app, settings), app).run()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from gateway.middleware import BodyLimit
 from gateway.observe import Observe
 from gateway.routes import auth, health, library, saves
 from gateway.settings import GatewaySettings
+from gateway.streams import OpenStreams
 
 
 def create_app(settings: GatewaySettings, internal_token: str) -> FastAPI:
@@ -31,6 +32,7 @@ def create_app(settings: GatewaySettings, internal_token: str) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.streams = OpenStreams()
     errors.install(app)
     for module in (health, auth, saves, library):
         app.include_router(module.router)

@@ -16,10 +16,12 @@ from tapedeck.library.v1 import library_pb2
 
 from gateway.bodies import JsonBodyRoute
 from gateway.deps import BackendsDep, CurrentUser
-from gateway.errors import ConflictWith, response_for
+from gateway.errors import ConflictWith, error_response, response_for
 from gateway.kinds import KindName, kind_value
 from gateway.library_json import diff_json, save_json
 from gateway.paging import Limit, Offset, page_response
+from gateway.streams import OpenStreams
+from kit import errors
 from kit.status import error_from_rpc
 
 router = APIRouter(tags=["saves"], route_class=JsonBodyRoute)
@@ -85,6 +87,21 @@ def _event(name: str, data: dict[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(data)}\n\n"
 
 
+def _error_event(response: JSONResponse) -> str:
+    return f"event: error\ndata: {bytes(response.body).decode()}\n\n"
+
+
+def _stopping() -> JSONResponse:
+    """What a stream still open when the gateway begins to shut down ends with, at once: the
+    save goes on, and the client follows it again once a gateway answers."""
+    return error_response(
+        503, "service_unavailable", "the gateway is shutting down; follow the save again shortly"
+    )
+
+
+ENDED = ("succeeded", "partial", "failed")
+
+
 @router.get(
     "/api/v1/library/saves/{save_id}/events",
     response_class=StreamingResponse,
@@ -94,10 +111,12 @@ async def save_events(
     request: Request, save_id: str, user: CurrentUser, backends: BackendsDep
 ) -> StreamingResponse:
     """`progress` events (a save object each, the final state included), then one `done`
-    event with the final state. Should the library service fail mid-stream, an `error`
-    event (the error body of docs/api.md) ends the stream instead. A quiet stream carries a
-    `: keep-alive` comment every TAPEDECK_SSE_KEEPALIVE_S seconds (clients ignore it)."""
+    event with the final state. Should the stream be cut before the save has ended (the
+    library service went away, or the gateway is shutting down), an `error` event (the error
+    body of docs/api.md) ends it instead. A quiet stream carries a `: keep-alive` comment
+    every TAPEDECK_SSE_KEEPALIVE_S seconds (clients ignore it)."""
     keepalive_s: float = request.app.state.settings.sse_keepalive_s
+    streams: OpenStreams = request.app.state.streams
     call = backends.library.WatchSave(
         library_pb2.WatchSaveRequest(user_id=user.id, save_id=save_id),
         timeout=WATCH_TIMEOUT_S,
@@ -113,6 +132,7 @@ async def save_events(
         message = first
         last: dict[str, Any] | None = None
         reading: asyncio.Future[Any] | None = None
+        streams.add(call)
         try:
             while message is not grpc.aio.EOF:  # type: ignore[attr-defined]
                 last = save_json(message.save)
@@ -121,13 +141,20 @@ async def save_events(
                 reading = asyncio.ensure_future(call.read())
                 while not (await asyncio.wait({reading}, timeout=keepalive_s))[0]:
                     yield ": keep-alive\n\n"
+                if streams.stopping:
+                    yield _error_event(_stopping())
+                    return
                 message = reading.result()
-            if last is not None:
+            if last is not None and last["status"] in ENDED:
                 yield _event("done", last)
+            else:
+                # The watch ended before the save did: not an end a client may take as final.
+                yield _error_event(response_for(errors.Unavailable("the watch ended early")))
         except grpc.RpcError as exc:
-            error = response_for(error_from_rpc(exc))
-            yield f"event: error\ndata: {bytes(error.body).decode()}\n\n"
+            # UNAVAILABLE or CANCELLED when the library service went away: 503.
+            yield _error_event(response_for(error_from_rpc(exc)))
         finally:
+            streams.discard(call)
             if reading is not None:
                 reading.cancel()
             call.cancel()
