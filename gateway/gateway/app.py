@@ -11,7 +11,7 @@ from gateway import errors
 from gateway.backends import open_backends
 from gateway.middleware import BodyLimit
 from gateway.observe import Observe
-from gateway.routes import auth, health, library, saves
+from gateway.routes import auth, health, home, library, saves
 from gateway.settings import GatewaySettings
 from gateway.streams import OpenStreams
 
@@ -34,7 +34,7 @@ def create_app(settings: GatewaySettings, internal_token: str) -> FastAPI:
     app.state.settings = settings
     app.state.streams = OpenStreams()
     errors.install(app)
-    for module in (health, auth, saves, library):
+    for module in (home, health, auth, saves, library):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(Observe)
