@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway import errors
+from gateway import errors, openapi
 from gateway.backends import open_backends
 from gateway.middleware import BodyLimit
 from gateway.observe import Observe
@@ -34,6 +34,7 @@ def create_app(settings: GatewaySettings, internal_token: str) -> FastAPI:
     app.state.settings = settings
     app.state.streams = OpenStreams()
     errors.install(app)
+    openapi.install(app)
     for module in (home, health, auth, saves, library):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from tapedeck.auth.v1 import auth_pb2
 
 from gateway.backends import Backends
@@ -21,7 +22,16 @@ def get_backends(request: Request) -> Backends:
 BackendsDep = Annotated[Backends, Depends(get_backends)]
 
 
-def bearer_token(request: Request) -> str:
+# Declares the scheme in the OpenAPI document (the Authorize button of /docs); the header is
+# read below, so that every way of getting it wrong is answered the same 401.
+_BEARER = HTTPBearer(
+    scheme_name="bearer", description="a Tapedeck token, from a login", auto_error=False
+)
+
+
+def bearer_token(
+    request: Request, _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)]
+) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

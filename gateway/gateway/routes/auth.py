@@ -11,19 +11,40 @@ from tapedeck.auth.v1 import auth_pb2
 
 from gateway.bodies import JsonBodyRoute
 from gateway.deps import BackendsDep, BearerToken, CurrentUser
+from gateway.openapi import AUTHENTICATED, error_responses
+from gateway.schemas import LoginAnswer, SpotifyUser
 
 router = APIRouter(tags=["auth"], route_class=JsonBodyRoute)
 
 ShortText = Annotated[str, Query(max_length=2048)]
 
+LOCATION = {"Location": {"description": "where to go", "schema": {"type": "string"}}}
 
-@router.get("/auth/login", status_code=302, response_class=RedirectResponse)
+
+@router.get(
+    "/auth/login",
+    status_code=302,
+    response_class=RedirectResponse,
+    response_description="to Spotify's authorize page",
+    responses={302: {"headers": LOCATION}, **error_responses(400, 422, 503, 500)},
+)
 async def login(backends: BackendsDep, return_to: ShortText = "/") -> RedirectResponse:
     answer = await backends.auth.StartLogin(auth_pb2.StartLoginRequest(return_to=return_to))
     return RedirectResponse(answer.authorize_url, status_code=302)
 
 
-@router.get("/auth/callback", response_model=None)
+@router.get(
+    "/auth/callback",
+    response_model=LoginAnswer,
+    response_description="a login asked for JSON (Accept: application/json)",
+    responses={
+        302: {
+            "description": "a browser: back into the app, the token in the URL's fragment",
+            "headers": LOCATION,
+        },
+        **error_responses(400, 422, 503, 500),
+    },
+)
 async def callback(
     request: Request,
     backends: BackendsDep,
@@ -45,13 +66,13 @@ async def callback(
     return RedirectResponse(f"{public_url}{answer.return_to}#token={answer.token}", status_code=302)
 
 
-@router.post("/auth/logout", status_code=204)
+@router.post("/auth/logout", status_code=204, responses=error_responses(*AUTHENTICATED, 413))
 async def logout(token: BearerToken, backends: BackendsDep) -> Response:
     await backends.auth.Logout(auth_pb2.LogoutRequest(token=token))
     return Response(status_code=204)
 
 
-@router.get("/api/v1/me")
+@router.get("/api/v1/me", response_model=SpotifyUser, responses=error_responses(*AUTHENTICATED))
 async def me(user: CurrentUser, backends: BackendsDep) -> Response:
     answer = await backends.auth.GetUser(auth_pb2.GetUserRequest(user_id=user.id))
     # The stored Spotify object, byte for byte.

@@ -6,24 +6,26 @@ import asyncio
 
 import grpc
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from grpc_health.v1 import health_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.bodies import JsonBodyRoute
 from gateway.deps import BackendsDep
+from gateway.openapi import error_responses, not_ready
+from gateway.schemas import Health, Ready
 
 router = APIRouter(tags=["health"], route_class=JsonBodyRoute)
 
 PROBE_TIMEOUT_S = 2.0
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health, responses=error_responses(500))
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=Ready, responses={**not_ready(), **error_responses(500)})
 async def readyz(backends: BackendsDep) -> JSONResponse:
     async def probe(stub: object) -> str:
         try:
@@ -54,6 +56,11 @@ async def readyz(backends: BackendsDep) -> JSONResponse:
     return JSONResponse({"status": "ok", "services": services})
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    response_description="Prometheus text format",
+    responses=error_responses(500, beside="text/plain"),
+)
 async def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -14,7 +14,16 @@ from gateway.bodies import JsonBodyRoute
 from gateway.deps import Backends, BackendsDep, CurrentUser, User
 from gateway.kinds import kind_name
 from gateway.notices import NOTICE_HEADER, before_first_save
+from gateway.openapi import AUTHENTICATED, error_responses
 from gateway.paging import Limit, Offset, page_response
+from gateway.schemas import (
+    ArtistPage,
+    Playlist,
+    PlaylistItemPage,
+    PlaylistPage,
+    SavedAlbumPage,
+    SavedTrackPage,
+)
 
 router = APIRouter(tags=["library"], route_class=JsonBodyRoute)
 
@@ -38,6 +47,16 @@ def read_query(save: SaveParam = None, limit: Limit = 50, offset: Offset = 0) ->
 
 
 ReadQueryDep = Annotated[ReadQuery, Depends(read_query)]
+
+# An empty page read before any save of its kind has completed says so (gateway.notices).
+NOTICE = {
+    "headers": {
+        NOTICE_HEADER: {
+            "description": "only on an empty page before any save of the kind completed: why",
+            "schema": {"type": "string"},
+        }
+    }
+}
 
 
 async def _list(
@@ -68,7 +87,11 @@ async def _noticed(
     return page
 
 
-@router.get("/api/v1/playlists")
+@router.get(
+    "/api/v1/playlists",
+    response_model=PlaylistPage,
+    responses={200: NOTICE, **error_responses(*AUTHENTICATED, 404, 422)},
+)
 async def playlists(
     request: Request,
     user: CurrentUser,
@@ -78,7 +101,11 @@ async def playlists(
     return await _list(request, backends, user, library_pb2.KIND_PLAYLISTS, query)
 
 
-@router.get("/api/v1/playlists/{playlist_id}")
+@router.get(
+    "/api/v1/playlists/{playlist_id}",
+    response_model=Playlist,
+    responses=error_responses(*AUTHENTICATED, 404),
+)
 async def playlist(
     playlist_id: str, user: CurrentUser, backends: BackendsDep, save: SaveParam = None
 ) -> Response:
@@ -93,7 +120,11 @@ async def playlist(
     return Response(answer.item_json, media_type="application/json")
 
 
-@router.get("/api/v1/playlists/{playlist_id}/tracks")
+@router.get(
+    "/api/v1/playlists/{playlist_id}/tracks",
+    response_model=PlaylistItemPage,
+    responses={200: NOTICE, **error_responses(*AUTHENTICATED, 404, 422)},
+)
 async def playlist_tracks(
     request: Request,
     playlist_id: str,
@@ -114,7 +145,11 @@ async def playlist_tracks(
     return await _noticed(page, backends, user, "playlists", query, answer.total)
 
 
-@router.get("/api/v1/tracks")
+@router.get(
+    "/api/v1/tracks",
+    response_model=SavedTrackPage,
+    responses={200: NOTICE, **error_responses(*AUTHENTICATED, 404, 422)},
+)
 async def tracks(
     request: Request,
     user: CurrentUser,
@@ -124,7 +159,11 @@ async def tracks(
     return await _list(request, backends, user, library_pb2.KIND_TRACKS, query)
 
 
-@router.get("/api/v1/albums")
+@router.get(
+    "/api/v1/albums",
+    response_model=SavedAlbumPage,
+    responses={200: NOTICE, **error_responses(*AUTHENTICATED, 404, 422)},
+)
 async def albums(
     request: Request,
     user: CurrentUser,
@@ -134,7 +173,11 @@ async def albums(
     return await _list(request, backends, user, library_pb2.KIND_ALBUMS, query)
 
 
-@router.get("/api/v1/artists")
+@router.get(
+    "/api/v1/artists",
+    response_model=ArtistPage,
+    responses={200: NOTICE, **error_responses(*AUTHENTICATED, 404, 422)},
+)
 async def artists(
     request: Request,
     user: CurrentUser,

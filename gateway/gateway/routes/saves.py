@@ -19,7 +19,9 @@ from gateway.deps import BackendsDep, CurrentUser
 from gateway.errors import ConflictWith, error_response, response_for
 from gateway.kinds import KindName, kind_value
 from gateway.library_json import diff_json, save_json
+from gateway.openapi import AUTHENTICATED, error_responses
 from gateway.paging import Limit, Offset, page_response
+from gateway.schemas import Diff, Save, SavePage
 from gateway.streams import OpenStreams
 from kit import errors
 from kit.status import error_from_rpc
@@ -39,7 +41,13 @@ class SaveRequest(BaseModel):
     full: bool = Field(default=False, description="refetch everything, not only what changed")
 
 
-@router.post("/api/v1/library/saves", status_code=202)
+@router.post(
+    "/api/v1/library/saves",
+    status_code=202,
+    response_model=Save,
+    response_description="the new save, queued",
+    responses=error_responses(400, *AUTHENTICATED, 409, 413, 422),
+)
 async def start_save(
     user: CurrentUser,
     backends: BackendsDep,
@@ -60,7 +68,11 @@ async def start_save(
     return JSONResponse(save_json(answer.save), status_code=202)
 
 
-@router.get("/api/v1/library/saves")
+@router.get(
+    "/api/v1/library/saves",
+    response_model=SavePage,
+    responses=error_responses(*AUTHENTICATED, 422),
+)
 async def list_saves(
     request: Request,
     user: CurrentUser,
@@ -75,12 +87,16 @@ async def list_saves(
     return page_response(request, items, answer.total, offset, limit)
 
 
-@router.get("/api/v1/library/saves/{save_id}")
-async def get_save(save_id: str, user: CurrentUser, backends: BackendsDep) -> dict[str, Any]:
+@router.get(
+    "/api/v1/library/saves/{save_id}",
+    response_model=Save,
+    responses=error_responses(*AUTHENTICATED, 404),
+)
+async def get_save(save_id: str, user: CurrentUser, backends: BackendsDep) -> JSONResponse:
     answer = await backends.library.GetSave(
         library_pb2.GetSaveRequest(user_id=user.id, save_id=save_id)
     )
-    return save_json(answer.save)
+    return JSONResponse(save_json(answer.save))
 
 
 def _event(name: str, data: dict[str, Any]) -> str:
@@ -105,7 +121,11 @@ ENDED = ("succeeded", "partial", "failed")
 @router.get(
     "/api/v1/library/saves/{save_id}/events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    response_description="`progress` events, then `done` (or `error`); see docs/api.md",
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **error_responses(*AUTHENTICATED, 404),
+    },
 )
 async def save_events(
     request: Request, save_id: str, user: CurrentUser, backends: BackendsDep
@@ -166,13 +186,17 @@ async def save_events(
     )
 
 
-@router.get("/api/v1/library/diff")
+@router.get(
+    "/api/v1/library/diff",
+    response_model=Diff,
+    responses=error_responses(*AUTHENTICATED, 404),
+)
 async def diff(
     user: CurrentUser,
     backends: BackendsDep,
     from_: Annotated[str | None, Query(alias="from")] = None,
     to: str | None = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     answer = await backends.library.Diff(
         library_pb2.DiffRequest(
             user_id=user.id,
@@ -180,4 +204,4 @@ async def diff(
             to_save_id=to or "",
         )
     )
-    return diff_json(answer)
+    return JSONResponse(diff_json(answer))
