@@ -9,6 +9,7 @@ from typing import Any
 from teststack.stack import Stack
 
 from spotify_emulator import Faults
+from spotify_emulator.config import Hold
 
 NOTICE = "Tapedeck-Notice"
 READS = ["/api/v1/playlists", "/api/v1/tracks", "/api/v1/albums", "/api/v1/artists"]
@@ -56,7 +57,8 @@ def test_a_kind_truly_empty_after_a_save_has_no_notice(stack: Stack, api: Any) -
 
 
 def test_while_the_first_save_runs_the_notice_says_it_is_under_way(stack: Stack, api: Any) -> None:
-    stack.emulator.set_faults(Faults(latency_ms=300))
+    # Spotify answers nothing until released: the save is under way, however fast.
+    stack.emulator.set_faults(Faults(hold=Hold(1000, timeout_s=60)))
     running = api.start(kinds=["tracks"])
     try:
         answer = api.get("/api/v1/tracks")
