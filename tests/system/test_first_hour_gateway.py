@@ -1,0 +1,297 @@
+"""The gateway as `make run` runs it (python -m launcher: supervisord, demo mode): its log file
+is JSON lines without colour codes, one access line per request and never a token; and a
+save's event stream cut by a process stopping ends with a final event."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import requests
+from teststack.login import login
+
+from kit.settings import SERVICES
+
+START_TIMEOUT_S = 60
+
+
+@dataclass
+class Launched:
+    process: subprocess.Popen[bytes]
+    url: str
+    emulator_url: str
+    data_dir: Path
+
+    def supervisorctl(self, *args: str) -> str:
+        conf = self.data_dir / "run" / "supervisord.conf"
+        done = subprocess.run(
+            [str(Path(sys.executable).with_name("supervisorctl")), "-c", str(conf), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        return done.stdout
+
+    def gateway_log(self) -> str:
+        return (self.data_dir / "logs" / "gateway.log").read_text(errors="replace")
+
+
+def _free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the launcher exited"
+        try:
+            if requests.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"not ready in {START_TIMEOUT_S}s")
+
+
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
+    data_dir = tmp_path_factory.mktemp("var")
+    ports = _free_ports(len(SERVICES) + 2)
+    http_port, emulator_port = ports[0], ports[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAPEDECK_")}
+    env |= {
+        "TAPEDECK_DATA_DIR": str(data_dir),
+        "TAPEDECK_HTTP_PORT": str(http_port),
+        "TAPEDECK_PUBLIC_URL": f"http://127.0.0.1:{http_port}",
+        "TAPEDECK_DEMO_EMULATOR_PORT": str(emulator_port),
+        # Far longer than a stream may take to end: one ending at once was ended, not cut.
+        "TAPEDECK_GRACE_S": "30",
+    }
+    for name, port in zip(SERVICES, ports[2:], strict=True):
+        env[f"TAPEDECK_{name.upper()}_ADDR"] = f"127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "launcher"],
+        env=env,
+        cwd=data_dir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{http_port}"
+    try:
+        _wait_ready(url, process)
+        yield Launched(process, url, f"http://127.0.0.1:{emulator_port}", data_dir)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_the_gateway_logs_json_lines_one_per_request_without_colour_or_token(
+    launched: Launched,
+) -> None:
+    token = login(launched.url)
+    user_id = jwt.decode(token, options={"verify_signature": False})["sub"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    url = launched.url
+    requests.get(f"{url}/api/v1/me", headers=bearer, timeout=10)
+    requests.get(f"{url}/api/v1/tracks?limit=5&access_token={token}", headers=bearer, timeout=10)
+    requests.get(f"{url}/docs", timeout=10)
+    requests.get(f"{url}/healthz?token={token}", timeout=10)
+    requests.get(f"{url}/no/such/path?token={token}", timeout=10)
+
+    deadline = time.monotonic() + 10
+    while '"route": "unmatched"' not in launched.gateway_log():
+        assert time.monotonic() < deadline, "no access line for the unknown path"
+        time.sleep(0.1)
+    text = launched.gateway_log()
+    assert "\x1b[" not in text  # no ANSI colour codes
+    assert token not in text
+    lines = _lines(text)  # every line is JSON
+    assert all(line["service"] == "gateway" for line in lines)
+    assert not any("color_message" in line for line in lines)
+    # uvicorn's own lines come through the JSON handler; its access log (with query
+    # strings) is off.
+    assert any(line["logger"].startswith("uvicorn") for line in lines)
+    assert not any(line["logger"] == "uvicorn.access" for line in lines)
+    access = [
+        (line["method"], line["route"], line["status"], line.get("user_id"))
+        for line in lines
+        if line["logger"] == "gateway.access" and not line["route"].startswith("/auth/")
+    ]
+    assert access[-5:] == [
+        ("GET", "/api/v1/me", 200, user_id),
+        ("GET", "/api/v1/tracks", 200, user_id),
+        ("GET", "/docs", 200, None),
+        ("GET", "/healthz", 200, None),
+        ("GET", "unmatched", 404, None),
+    ]
+    assert all(
+        isinstance(line["duration_ms"], float)
+        for line in lines
+        if line["logger"] == "gateway.access"
+    )
+
+
+@dataclass
+class Stream:
+    events: list[tuple[str, Any]] = field(default_factory=list)
+    failure: Exception | None = None
+    ended_at: float | None = None
+    first: threading.Event = field(default_factory=threading.Event)
+
+
+def _follow(url: str, token: str, save_id: str) -> tuple[Stream, threading.Thread]:
+    stream = Stream()
+
+    def run() -> None:
+        try:
+            answer = requests.get(
+                f"{url}/api/v1/library/saves/{save_id}/events",
+                headers={"Authorization": f"Bearer {token}"},
+                stream=True,
+                timeout=120,
+            )
+            name = ""
+            for line in answer.iter_lines(decode_unicode=True):
+                if line.startswith("event: "):
+                    name = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    stream.events.append((name, json.loads(line.removeprefix("data: "))))
+                    stream.first.set()
+        except (requests.RequestException, ValueError) as exc:
+            # A dropped connection (ChunkedEncodingError) is what these tests look for.
+            stream.failure = exc
+        finally:
+            stream.ended_at = time.monotonic()
+            stream.first.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    assert stream.first.wait(30) and stream.events, "no first event"
+    return stream, thread
+
+
+def _hold_spotify(launched: Launched, on: bool) -> None:
+    """The demo emulator answers nothing until released: a save stays running."""
+    hold = {"n": 1000, "timeout_s": 120} if on else None
+    answer = requests.put(
+        f"{launched.emulator_url}/_emulator/faults", json={"hold": hold}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def _wait_gateway(launched: Launched) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            if requests.get(f"{launched.url}/healthz", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, "the gateway did not come back"
+        time.sleep(0.2)
+
+
+def _wait_ended(launched: Launched, token: str, save_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 120
+    while True:
+        answer = requests.get(
+            f"{launched.url}/api/v1/library/saves/{save_id}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        if answer.status_code == 200 and answer.json()["status"] not in ("queued", "running"):
+            save: dict[str, Any] = answer.json()
+            return save
+        assert time.monotonic() < deadline, answer.text
+        time.sleep(0.2)
+
+
+def test_stopping_the_gateway_ends_an_open_event_stream_at_once_with_an_error_event(
+    launched: Launched,
+) -> None:
+    token = login(launched.url)
+    _hold_spotify(launched, True)
+    try:
+        started = requests.post(
+            f"{launched.url}/api/v1/library/saves",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert started.status_code == 202, started.text
+        stream, thread = _follow(launched.url, token, started.json()["id"])
+        asked_at = time.monotonic()
+        launched.supervisorctl("stop", "gateway")  # SIGTERM, as on Ctrl-C
+        thread.join(30)
+        assert not thread.is_alive()
+        assert stream.failure is None, repr(stream.failure)
+        assert stream.ended_at is not None and stream.ended_at - asked_at < 15  # grace: 30 s
+        name, data = stream.events[-1]
+        assert name == "error"
+        assert data["error"]["status"] == 503
+        assert data["error"]["code"] == "service_unavailable"
+    finally:
+        launched.supervisorctl("start", "gateway")
+        _hold_spotify(launched, False)
+    _wait_gateway(launched)
+    # The save went on without the gateway and ends as usual.
+    assert _wait_ended(launched, token, started.json()["id"])["status"] == "succeeded"
+
+
+def test_stopping_the_library_ends_an_open_event_stream_with_a_final_event(
+    launched: Launched,
+) -> None:
+    _wait_ready(launched.url, launched.process)
+    token = login(launched.url)
+    _hold_spotify(launched, True)
+    try:
+        started = requests.post(
+            f"{launched.url}/api/v1/library/saves",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert started.status_code == 202, started.text
+        stream, thread = _follow(launched.url, token, started.json()["id"])
+        launched.supervisorctl("stop", "library")
+        thread.join(60)
+        assert not thread.is_alive()
+    finally:
+        _hold_spotify(launched, False)
+        launched.supervisorctl("start", "library")
+    # Never a dropped connection: the stream's last event is the save's end (the library
+    # ended it, interrupted, before going) or an error saying the service went away.
+    assert stream.failure is None, repr(stream.failure)
+    name, data = stream.events[-1]
+    if name == "done":
+        assert data["status"] in ("partial", "failed")
+        assert data["error"]["code"] == "interrupted"
+    else:
+        assert name == "error"
+        assert data["error"]["code"] == "service_unavailable"
