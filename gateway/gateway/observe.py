@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -32,16 +33,27 @@ def note_user(scope: Scope, user_id: str) -> None:
 def route_template(scope: Scope) -> str:
     """The template of the route that served the request (`/api/v1/playlists/{playlist_id}`),
     never the raw path: ids must not explode the label set. FastAPI notes its own routes in
-    the scope; Starlette's plain routes (`/docs`, `/openapi.json`) are matched again here."""
+    the scope; Starlette's plain routes (`/docs`, `/openapi.json`), and any route of a
+    request answered before routing, are matched again here."""
     path = getattr(scope.get("route"), "path", None)
     if isinstance(path, str):
         return path
-    routes: list[BaseRoute] = getattr(scope.get("app"), "routes", [])
-    for route in routes:
+    for route in _routes(getattr(scope.get("app"), "routes", [])):
         candidate = getattr(route, "path", None)
         if isinstance(candidate, str) and route.matches(scope)[0] is not Match.NONE:
             return candidate
     return UNMATCHED
+
+
+def _routes(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
+    """Every route, those of included routers too (FastAPI keeps them in `original_router`):
+    a request refused before routing (413) is still counted under its route."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _routes(included.routes)
+        else:
+            yield route
 
 
 class Observe:
