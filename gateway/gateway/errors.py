@@ -108,9 +108,8 @@ def install(app: FastAPI) -> None:
             # FastAPI's loc is ("body", offset): say where, not "11: JSON decode error".
             reason = str(first.get("ctx", {}).get("error", "invalid JSON"))
             offset = first["loc"][-1] if isinstance(first["loc"][-1], int) else 0
-            return error_response(
-                422, "invalid_request", json_error_message(reason, exc.body, offset)
-            )
+            # Syntax is 400 bad_request; JSON of the wrong shape, 422 invalid_request.
+            return error_response(400, "bad_request", json_error_message(reason, exc.body, offset))
         field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path"))
         message = (
             f"{field}: {first.get('msg', 'invalid')}" if field else first.get("msg", "invalid")

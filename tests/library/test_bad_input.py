@@ -126,7 +126,7 @@ def test_a_body_that_is_not_json_is_refused(
         data=b"{not json",
         headers={"Content-Type": "application/json"},
     )
-    _assert_error(answer, 422, "invalid_request")
+    _assert_error(answer, 400, "bad_request")
 
 
 def test_an_oversized_body_is_refused_with_413(
