@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 LONGEST = 400
@@ -28,6 +29,17 @@ def exit_cause(supervisord_log: Path, offset: int, name: str) -> str | None:
         rf"exited: {re.escape(name)} \(([^;)]+)", _since(supervisord_log, offset) or ""
     )
     return found[-1] if found else None
+
+
+def unexpected_exits(supervisord_log: Path, offset: int, name: str) -> list[float]:
+    """When the process exited unexpectedly, in seconds since the epoch, as supervisord
+    logged it: a look now and then misses exits that a quick restart hides."""
+    found = re.findall(
+        rf"^(\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) \w+ exited: {re.escape(name)} \([^)]*not expected\)",
+        _since(supervisord_log, offset) or "",
+        flags=re.MULTILINE,
+    )
+    return [datetime.strptime(f, "%Y-%m-%d %H:%M:%S,%f").timestamp() for f in found]
 
 
 def last_error(log: Path, offset: int) -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 
 from launcher.console import ready_text, say
-from launcher.failures import exit_cause, last_error
+from launcher.failures import exit_cause, last_error, unexpected_exits
 from launcher.rpc import EXITED_STATES, ProcessInfo, Supervisor
 from launcher.settings import LauncherSettings
 
@@ -26,6 +26,10 @@ from launcher.settings import LauncherSettings
 STARTING_INTERVAL_S = 0.1
 RUNNING_INTERVAL_S = 1.0
 READYZ_TIMEOUT_S = 3.0
+# Once ready, a process that exits this often this quickly is given up, whether or not it
+# outlived supervisord's startsecs each time (then supervisord would restart it forever).
+EXITS_LIMIT = 4
+EXITS_WINDOW_S = 60.0
 SHUTDOWN_WAIT_S = 60.0
 
 
@@ -68,17 +72,18 @@ class Watch:
                 return _wait(supervisord)
             code = supervisord.poll()
             if code is not None:
-                last = last_error(self.log_dir / "supervisord.log", 0)
+                last = last_error(self._supervisord_log, 0)
                 say(f"supervisord ended unexpectedly (exit status {code}): {last}")
                 return code or 1
             failed = self._look()
             if failed is not None:
-                self._fail(failed, supervisord)
+                self._fail(*failed, supervisord)
                 return 1
             time.sleep(RUNNING_INTERVAL_S if self.ready else STARTING_INTERVAL_S)
 
-    def _look(self) -> ProcessInfo | None:
-        """A process that cannot start, if any; says when a running one exits."""
+    def _look(self) -> tuple[ProcessInfo, str] | None:
+        """A process that cannot start and what to say of it, if any; says when a running
+        one exits."""
         try:
             processes = self.supervisor.processes()
         except (OSError, xmlrpc.client.Error):
@@ -97,8 +102,10 @@ class Watch:
                 ended = None
             if p.start:
                 self._starts[p.name] = p.start
-            if p.state == "FATAL" or (ended is not None and not self.ready):
-                return p
+            if ended is not None and not self.ready:
+                return p, "could not start"
+            if p.state == "FATAL" or (ended is not None and self._exits_often(p.name)):
+                return p, f"keeps exiting ({EXITS_LIMIT} times within {EXITS_WINDOW_S:.0f} s)"
             if ended is not None and (p.name, ended) not in self._reported:
                 self._reported.add((p.name, ended))
                 say(f"{p.name} exited unexpectedly; supervisord restarts it: {self._why(p)}")
@@ -107,18 +114,24 @@ class Watch:
             say(ready_text(self.settings, self._ready_after, self.log_dir))
         return None
 
+    def _exits_often(self, name: str) -> bool:
+        exits = unexpected_exits(self._supervisord_log, self.offsets.get("supervisord", 0), name)
+        return len([t for t in exits if t > time.time() - EXITS_WINDOW_S]) >= EXITS_LIMIT
+
+    @property
+    def _supervisord_log(self) -> Path:
+        return self.log_dir / "supervisord.log"
+
     def _why(self, p: ProcessInfo) -> str:
         line = last_error(Path(p.logfile), self.offsets.get(p.name, 0)) if p.logfile else None
         if p.spawnerr and not line:
             line = p.spawnerr
-        cause = exit_cause(
-            self.log_dir / "supervisord.log", self.offsets.get("supervisord", 0), p.name
-        )
+        cause = exit_cause(self._supervisord_log, self.offsets.get("supervisord", 0), p.name)
         ended = f" ({cause})" if cause else ""
         return f"{line or 'it logged no error'}{ended}; log: {p.logfile}"
 
-    def _fail(self, p: ProcessInfo, supervisord: subprocess.Popen[bytes]) -> None:
-        say(f"{p.name} could not start: {self._why(p)}")
+    def _fail(self, p: ProcessInfo, what: str, supervisord: subprocess.Popen[bytes]) -> None:
+        say(f"{p.name} {what}: {self._why(p)}")
         say("stopping the other processes")
         self.stopping = True
         try:
