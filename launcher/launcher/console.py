@@ -20,14 +20,18 @@ def ready_text(settings: LauncherSettings, seconds: float, log_dir: Path) -> str
     login = f"{url}/auth/login"
     lines = [f"ready in {seconds:.1f} s on {url}"]
     if settings.demo:
+        # What README.md's first hour does, on one line each.
+        take_token = "python3 -c 'import json, sys; print(json.load(sys.stdin)[\"token\"])'"
         lines += [
-            f"  log in:  {login} (demo mode: the bundled emulator approves at once)",
-            "           or from a terminal, printing a token:",
-            f"           curl -sL -H 'Accept: application/json' {shlex.quote(login)}",
+            f"  log in:  {login} in a browser (demo mode: the bundled emulator approves at once),",
+            "           or in a terminal:",
+            f"           TOKEN=$(curl -sL -H 'Accept: application/json' {shlex.quote(login)} | {take_token})",
+            f'           curl -H "Authorization: Bearer $TOKEN" {shlex.quote(url + "/api/v1/me")}',
         ]
     else:
-        lines.append(f"  log in:  {login} (with your Spotify account)")
+        lines.append(f"  log in:  {login} in a browser, with your Spotify account")
     lines += [
+        '  next:    README.md, "The first hour"',
         f"  logs:    {log_dir}/ (one file per process)",
         "  stop:    Ctrl-C",
     ]
