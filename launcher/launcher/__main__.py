@@ -22,7 +22,7 @@ from kit.logs import setup_logging
 from kit.secrets import internal_token, keys_dir, load_or_create
 from kit.settings import load_settings
 from launcher.console import say
-from launcher.failures import log_sizes
+from launcher.failures import Logs
 from launcher.lock import claim, refuse_taken_ports
 from launcher.programs import DEMO_CLIENT_ID, programs
 from launcher.rpc import Supervisor
@@ -86,8 +86,7 @@ def main() -> int:
     watch = Watch(
         settings,
         Supervisor(run_dir / "supervisor.sock"),
-        log_dir,
-        log_sizes(log_dir, ["supervisord", *(p.name for p in found)]),
+        Logs(log_dir, [p.name for p in found]),
         started,
     )
     command = [str(Path(sys.executable).with_name("supervisord")), "-c", str(conf)]

@@ -1,72 +1,87 @@
-"""The line that says why a process stopped: the last error in what it logged since this
-start (a JSON log line at ERROR or above, or a plain line such as a traceback's last)."""
+"""Why a process stopped, from the logs: the exits supervisord records, and the last error
+a process logged (a JSON log line at ERROR or above, or a plain line such as a traceback's
+last)."""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 LONGEST = 400
 
+# supervisord's line for an exit it was not asked for, expected exit code or not: every
+# program is restarted whatever its code (its log's time is local).
+_EXIT = re.compile(
+    r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) \w+ exited: (\S+) \(([^;)]*); (?:not )?expected\)$",
+    re.MULTILINE,
+)
 
-def log_sizes(log_dir: Path, names: list[str]) -> dict[str, int]:
-    """Where each process's log ends before this start: supervisord appends to them."""
-    sizes: dict[str, int] = {}
-    for name in names:
+
+@dataclass(frozen=True)
+class Exit:
+    name: str
+    # Seconds since the epoch.
+    when: float
+    # "exit status 1", "terminated by SIGKILL"
+    cause: str
+
+
+class Logs:
+    """Reads each log from where it ended at the last read (or before this start: supervisord
+    appends to them), so every exit and every error line is read once."""
+
+    def __init__(self, log_dir: Path, names: list[str]) -> None:
+        self.log_dir = log_dir
+        self._offsets = {name: _size(self.path(name)) for name in ("supervisord", *names)}
+
+    def path(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def exits(self) -> list[Exit]:
+        """The unexpected exits supervisord logged since the last call."""
+        return [
+            Exit(name, datetime.strptime(when, "%Y-%m-%d %H:%M:%S,%f").timestamp(), cause)
+            for when, name, cause in _EXIT.findall(self._read("supervisord"))
+        ]
+
+    def last_error(self, name: str) -> str | None:
+        """The last error line the process logged since the last call."""
+        for line in reversed(self._read(name).splitlines()):
+            line = line.strip()
+            if not line:
+                continue
+            found = _from_json(line)
+            if found is None:
+                return _short(line)
+            if found:
+                return _short(found)
+        return None
+
+    def _read(self, name: str) -> str:
+        offset = self._offsets.get(name, 0)
         try:
-            sizes[name] = (log_dir / f"{name}.log").stat().st_size
+            with self.path(name).open("rb") as f:
+                end = f.seek(0, 2)
+                if end < offset:  # rotated since: all of it is new
+                    offset = 0
+                f.seek(offset)
+                data = f.read(end - offset)
         except FileNotFoundError:
-            sizes[name] = 0
-    return sizes
+            return ""
+        # Up to the last whole line: supervisord may be writing the next.
+        whole = data.rfind(b"\n") + 1
+        self._offsets[name] = offset + whole
+        return data[:whole].decode(errors="replace")
 
 
-def exit_cause(supervisord_log: Path, offset: int, name: str) -> str | None:
-    """How the process last ended, as supervisord logged it ("exit status 1", "terminated
-    by SIGKILL")."""
-    found = re.findall(
-        rf"exited: {re.escape(name)} \(([^;)]+)", _since(supervisord_log, offset) or ""
-    )
-    return found[-1] if found else None
-
-
-def unexpected_exits(supervisord_log: Path, offset: int, name: str) -> list[float]:
-    """When the process exited unexpectedly, in seconds since the epoch, as supervisord
-    logged it: a look now and then misses exits that a quick restart hides."""
-    found = re.findall(
-        rf"^(\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d,\d+) \w+ exited: {re.escape(name)} \([^)]*not expected\)",
-        _since(supervisord_log, offset) or "",
-        flags=re.MULTILINE,
-    )
-    return [datetime.strptime(f, "%Y-%m-%d %H:%M:%S,%f").timestamp() for f in found]
-
-
-def last_error(log: Path, offset: int) -> str | None:
-    text = _since(log, offset)
-    if text is None:
-        return None
-    for line in reversed(text.splitlines()):
-        line = line.strip()
-        if not line:
-            continue
-        found = _from_json(line)
-        if found is None:
-            return _short(line)
-        if found:
-            return _short(found)
-    return None
-
-
-def _since(log: Path, offset: int) -> str | None:
+def _size(path: Path) -> int:
     try:
-        with log.open("rb") as f:
-            if f.seek(0, 2) < offset:  # rotated since: all of it is new
-                offset = 0
-            f.seek(offset)
-            return f.read().decode(errors="replace")
+        return path.stat().st_size
     except FileNotFoundError:
-        return None
+        return 0
 
 
 def _from_json(line: str) -> str | None:

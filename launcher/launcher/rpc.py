@@ -9,9 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-# supervisor.states.ProcessStates, by name as getAllProcessInfo reports them.
-EXITED_STATES = ("BACKOFF", "EXITED", "FATAL")
-
 
 class _UnixConnection(http.client.HTTPConnection):
     def __init__(self, path: Path, timeout: float) -> None:
@@ -43,13 +40,10 @@ class _UnixTransport(xmlrpc.client.Transport):
 @dataclass(frozen=True)
 class ProcessInfo:
     name: str
+    # supervisor.states.ProcessStates' name: STARTING, RUNNING, BACKOFF, FATAL, …
     state: str
-    # When the current (or last) run started, in seconds since the epoch; 0 if never.
-    start: int
-    pid: int
-    exitstatus: int
+    # Why supervisord could not spawn it (a missing command, say); "" when it could.
     spawnerr: str
-    logfile: str
 
 
 class Supervisor:
@@ -61,15 +55,7 @@ class Supervisor:
     def processes(self) -> list[ProcessInfo]:
         found = cast(list[dict[str, Any]], self._proxy.supervisor.getAllProcessInfo())
         return [
-            ProcessInfo(
-                name=str(p["name"]),
-                state=str(p["statename"]),
-                start=int(p["start"]),
-                pid=int(p["pid"]),
-                exitstatus=int(p["exitstatus"]),
-                spawnerr=str(p["spawnerr"]),
-                logfile=str(p["stdout_logfile"]),
-            )
+            ProcessInfo(name=str(p["name"]), state=str(p["statename"]), spawnerr=str(p["spawnerr"]))
             for p in found
         ]
 

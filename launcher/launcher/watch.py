@@ -1,6 +1,7 @@
 """The launcher's watch over supervisord until it ends: say once when Tapedeck is ready, say
 when a process exits, and stop everything with that process's last error line when one
-cannot start (it exits before Tapedeck was first ready, or supervisord gives up on it)."""
+cannot start: it exits before Tapedeck was first ready, supervisord gives up on it, or it
+keeps exiting."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ import time
 import urllib.error
 import urllib.request
 import xmlrpc.client
+from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
 
 from launcher.console import ready_text, say
-from launcher.failures import exit_cause, last_error, unexpected_exits
-from launcher.rpc import EXITED_STATES, ProcessInfo, Supervisor
+from launcher.failures import Logs
+from launcher.rpc import Supervisor
 from launcher.settings import LauncherSettings
 
 # Seconds between looks: short while starting (supervisord's first look at its programs
@@ -30,24 +31,20 @@ READYZ_TIMEOUT_S = 3.0
 # outlived supervisord's startsecs each time (then supervisord would restart it forever).
 EXITS_LIMIT = 4
 EXITS_WINDOW_S = 60.0
-SHUTDOWN_WAIT_S = 60.0
 
 
 @dataclass
 class Watch:
     settings: LauncherSettings
     supervisor: Supervisor
-    log_dir: Path
-    # Where each process's log ended before this start.
-    offsets: dict[str, int]
+    logs: Logs
     # time.monotonic() when the launcher started.
     started: float
     ready: bool = False
     stopping: bool = False
     # Seconds from the launcher's start to the first 200 from /readyz, once seen.
     _ready_after: float | None = None
-    _starts: dict[str, int] = field(default_factory=dict)
-    _reported: set[tuple[str, int]] = field(default_factory=set)
+    _exits: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     _opener: urllib.request.OpenerDirector = field(
         # Never through an HTTP proxy from the environment: this is our own loopback.
         default_factory=lambda: urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -72,67 +69,54 @@ class Watch:
                 return _wait(supervisord)
             code = supervisord.poll()
             if code is not None:
-                last = last_error(self._supervisord_log, 0)
-                say(f"supervisord ended unexpectedly (exit status {code}): {last}")
+                say(
+                    f"supervisord ended unexpectedly (exit status {code}); "
+                    f"its log: {self.logs.path('supervisord')}"
+                )
                 return code or 1
             failed = self._look()
             if failed is not None:
-                self._fail(*failed, supervisord)
+                say(failed)
+                say("stopping the other processes")
+                self._stop(supervisord)
                 return 1
             time.sleep(RUNNING_INTERVAL_S if self.ready else STARTING_INTERVAL_S)
 
-    def _look(self) -> tuple[ProcessInfo, str] | None:
-        """A process that cannot start and what to say of it, if any; says when a running
-        one exits."""
+    def _look(self) -> str | None:
+        """The line to stop on, if a process cannot start; says when a running one exits."""
         try:
             processes = self.supervisor.processes()
         except (OSError, xmlrpc.client.Error):
-            return None  # not listening yet, or busy stopping
-        for p in processes:
+            processes = []  # not listening yet, or busy
+        for exit in self.logs.exits():
             if self.stopping:
                 return None
-            known = self._starts.get(p.name)
-            # An exit is known by the start it ended: seen in its state, or by a new start
-            # when supervisord restarted it between two looks.
-            if p.state in EXITED_STATES:
-                ended: int | None = p.start
-            elif known is not None and p.start != known:
-                ended = known
-            else:
-                ended = None
-            if p.start:
-                self._starts[p.name] = p.start
-            if ended is not None and not self.ready:
-                return p, "could not start"
-            if p.state == "FATAL" or (ended is not None and self._exits_often(p.name)):
-                return p, f"keeps exiting ({EXITS_LIMIT} times within {EXITS_WINDOW_S:.0f} s)"
-            if ended is not None and (p.name, ended) not in self._reported:
-                self._reported.add((p.name, ended))
-                say(f"{p.name} exited unexpectedly; supervisord restarts it: {self._why(p)}")
+            why = self._why(exit.name, f" ({exit.cause})")
+            if not self.ready:
+                return f"{exit.name} could not start: {why}"
+            recent = [t for t in self._exits[exit.name] if t > exit.when - EXITS_WINDOW_S]
+            self._exits[exit.name] = [*recent, exit.when]
+            if len(self._exits[exit.name]) >= EXITS_LIMIT:
+                return (
+                    f"{exit.name} keeps exiting ({EXITS_LIMIT} times within "
+                    f"{EXITS_WINDOW_S:.0f} s): {why}"
+                )
+            say(f"{exit.name} exited unexpectedly; supervisord restarts it: {why}")
+        for p in processes:
+            # Given up (FATAL), or never spawned (a missing command, say): no exit to read.
+            if not self.stopping and (p.state == "FATAL" or (p.spawnerr and not self.ready)):
+                return f"{p.name} could not start: {self._why(p.name, '', p.spawnerr)}"
         if not self.ready and self._ready_after is not None:
             self.ready = True
-            say(ready_text(self.settings, self._ready_after, self.log_dir))
+            say(ready_text(self.settings, self._ready_after, self.logs.log_dir))
         return None
 
-    def _exits_often(self, name: str) -> bool:
-        exits = unexpected_exits(self._supervisord_log, self.offsets.get("supervisord", 0), name)
-        return len([t for t in exits if t > time.time() - EXITS_WINDOW_S]) >= EXITS_LIMIT
+    def _why(self, name: str, cause: str, otherwise: str = "it logged no error") -> str:
+        """Its last error line, how it ended, and where its log is."""
+        line = self.logs.last_error(name) or otherwise
+        return f"{line}{cause}; log: {self.logs.path(name)}"
 
-    @property
-    def _supervisord_log(self) -> Path:
-        return self.log_dir / "supervisord.log"
-
-    def _why(self, p: ProcessInfo) -> str:
-        line = last_error(Path(p.logfile), self.offsets.get(p.name, 0)) if p.logfile else None
-        if p.spawnerr and not line:
-            line = p.spawnerr
-        cause = exit_cause(self._supervisord_log, self.offsets.get("supervisord", 0), p.name)
-        ended = f" ({cause})" if cause else ""
-        return f"{line or 'it logged no error'}{ended}; log: {p.logfile}"
-
-    def _fail(self, p: ProcessInfo, what: str, supervisord: subprocess.Popen[bytes]) -> None:
-        say(f"{p.name} {what}: {self._why(p)}")
-        say("stopping the other processes")
+    def _stop(self, supervisord: subprocess.Popen[bytes]) -> None:
         self.stopping = True
         try:
             self.supervisor.shutdown()
@@ -164,9 +148,7 @@ class Watch:
 
 
 def _wait(supervisord: subprocess.Popen[bytes]) -> int:
-    try:
-        return supervisord.wait(timeout=SHUTDOWN_WAIT_S)
-    except subprocess.TimeoutExpired:
-        say("supervisord did not stop in time: killing it")
-        supervisord.kill()
-        return supervisord.wait()
+    # No time limit: supervisord kills a process that outlives its stopwaitsecs itself, and
+    # killing supervisord would leave its processes (each in a process group of its own)
+    # running.
+    return supervisord.wait()
