@@ -104,7 +104,7 @@ def test_one_access_line_per_request_with_its_route_status_duration_and_user(
         ("GET", "/api/v1/me", 401, None),
         ("GET", "unmatched", 404, None),
         # The body is refused before the token is checked: no user to name.
-        ("POST", "/api/v1/library/saves", 422, None),
+        ("POST", "/api/v1/library/saves", 400, None),
     ]
     for record in lines:
         duration = record.duration_ms  # type: ignore[attr-defined]
