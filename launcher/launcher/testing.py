@@ -58,6 +58,15 @@ class LauncherRun:
         return Path(self.env["TAPEDECK_DATA_DIR"])
 
     @property
+    def emulator_url(self) -> str:
+        """The demo emulator (demo mode only)."""
+        return f"http://127.0.0.1:{self.env['TAPEDECK_DEMO_EMULATOR_PORT']}"
+
+    def log(self, program: str) -> str:
+        """What `program` (gateway, auth, emulator, …) has logged so far."""
+        return (self.data_dir / "logs" / f"{program}.log").read_text(errors="replace")
+
+    @property
     def stdout(self) -> str:
         return (self.console / "stdout").read_text(errors="replace")
 
@@ -90,7 +99,8 @@ class LauncherRun:
             ],
             capture_output=True,
             text=True,
-            timeout=30,
+            # `stop` waits for the process's grace period.
+            timeout=60,
             check=False,
         )
         return done.stdout

@@ -5,16 +5,9 @@ save's event stream cut by a process stopping ends with a final event."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -22,91 +15,17 @@ import pytest
 import requests
 from teststack.login import login
 
-from kit.settings import SERVICES
-
-START_TIMEOUT_S = 60
-
-
-@dataclass
-class Launched:
-    process: subprocess.Popen[bytes]
-    url: str
-    emulator_url: str
-    data_dir: Path
-
-    def supervisorctl(self, *args: str) -> str:
-        conf = self.data_dir / "run" / "supervisord.conf"
-        done = subprocess.run(
-            [str(Path(sys.executable).with_name("supervisorctl")), "-c", str(conf), *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        return done.stdout
-
-    def gateway_log(self) -> str:
-        return (self.data_dir / "logs" / "gateway.log").read_text(errors="replace")
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the launcher exited"
-        try:
-            if requests.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"not ready in {START_TIMEOUT_S}s")
+from launcher.testing import START_TIMEOUT_S, LauncherRun, Launchers
 
 
 @pytest.fixture(scope="module")
-def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
-    data_dir = tmp_path_factory.mktemp("var")
-    ports = _free_ports(len(SERVICES) + 2)
-    http_port, emulator_port = ports[0], ports[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TAPEDECK_")}
-    env |= {
-        "TAPEDECK_DATA_DIR": str(data_dir),
-        "TAPEDECK_HTTP_PORT": str(http_port),
-        "TAPEDECK_PUBLIC_URL": f"http://127.0.0.1:{http_port}",
-        "TAPEDECK_DEMO_EMULATOR_PORT": str(emulator_port),
-        # Far longer than a stream may take to end: one ending at once was ended, not cut.
-        "TAPEDECK_GRACE_S": "30",
-    }
-    for name, port in zip(SERVICES, ports[2:], strict=True):
-        env[f"TAPEDECK_{name.upper()}_ADDR"] = f"127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "launcher"],
-        env=env,
-        cwd=data_dir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{http_port}"
-    try:
-        _wait_ready(url, process)
-        yield Launched(process, url, f"http://127.0.0.1:{emulator_port}", data_dir)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+def launched(launchers: Launchers) -> LauncherRun:
+    env = launchers.environment()
+    # Far longer than a stream may take to end: one ending at once was ended, not cut.
+    env["TAPEDECK_GRACE_S"] = "30"
+    run = launchers.start(env)
+    run.wait_ready()
+    return run
 
 
 def _lines(text: str) -> list[dict[str, Any]]:
@@ -114,7 +33,7 @@ def _lines(text: str) -> list[dict[str, Any]]:
 
 
 def test_the_gateway_logs_json_lines_one_per_request_without_colour_or_token(
-    launched: Launched,
+    launched: LauncherRun,
 ) -> None:
     token = login(launched.url)
     user_id = jwt.decode(token, options={"verify_signature": False})["sub"]
@@ -127,10 +46,10 @@ def test_the_gateway_logs_json_lines_one_per_request_without_colour_or_token(
     requests.get(f"{url}/no/such/path?token={token}", timeout=10)
 
     deadline = time.monotonic() + 10
-    while '"route": "unmatched"' not in launched.gateway_log():
+    while '"route": "unmatched"' not in launched.log("gateway"):
         assert time.monotonic() < deadline, "no access line for the unknown path"
         time.sleep(0.1)
-    text = launched.gateway_log()
+    text = launched.log("gateway")
     assert "\x1b[" not in text  # no ANSI colour codes
     assert token not in text
     lines = _lines(text)  # every line is JSON
@@ -198,7 +117,7 @@ def _follow(url: str, token: str, save_id: str) -> tuple[Stream, threading.Threa
     return stream, thread
 
 
-def _hold_spotify(launched: Launched, on: bool) -> None:
+def _hold_spotify(launched: LauncherRun, on: bool) -> None:
     """The demo emulator answers nothing until released: a save stays running."""
     hold = {"n": 1000, "timeout_s": 120} if on else None
     answer = requests.put(
@@ -207,7 +126,7 @@ def _hold_spotify(launched: Launched, on: bool) -> None:
     assert answer.status_code == 200, answer.text
 
 
-def _wait_gateway(launched: Launched) -> None:
+def _wait_gateway(launched: LauncherRun) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         try:
@@ -219,7 +138,7 @@ def _wait_gateway(launched: Launched) -> None:
         time.sleep(0.2)
 
 
-def _wait_ended(launched: Launched, token: str, save_id: str) -> dict[str, Any]:
+def _wait_ended(launched: LauncherRun, token: str, save_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 120
     while True:
         answer = requests.get(
@@ -235,7 +154,7 @@ def _wait_ended(launched: Launched, token: str, save_id: str) -> dict[str, Any]:
 
 
 def test_stopping_the_gateway_ends_an_open_event_stream_at_once_with_an_error_event(
-    launched: Launched,
+    launched: LauncherRun,
 ) -> None:
     token = login(launched.url)
     _hold_spotify(launched, True)
@@ -266,9 +185,9 @@ def test_stopping_the_gateway_ends_an_open_event_stream_at_once_with_an_error_ev
 
 
 def test_stopping_the_library_ends_an_open_event_stream_with_a_final_event(
-    launched: Launched,
+    launched: LauncherRun,
 ) -> None:
-    _wait_ready(launched.url, launched.process)
+    launched.wait_ready()
     token = login(launched.url)
     _hold_spotify(launched, True)
     try:

@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,111 +13,18 @@ import requests
 from teststack.login import login
 
 from kit.settings import SERVICES
-
-START_TIMEOUT_S = 60
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
-@dataclass
-class Launched:
-    process: subprocess.Popen[bytes]
-    url: str
-    data_dir: Path
-    env: dict[str, str]
-
-    def supervisorctl(self, *args: str) -> str:
-        conf = self.data_dir / "run" / "supervisord.conf"
-        done = subprocess.run(
-            [str(Path(sys.executable).with_name("supervisorctl")), "-c", str(conf), *args],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-        return done.stdout
-
-
-def _wait_ready(
-    url: str, process: subprocess.Popen[bytes], timeout_s: float = START_TIMEOUT_S
-) -> requests.Response:
-    deadline = time.monotonic() + timeout_s
-    last: requests.Response | None = None
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the launcher exited"
-        try:
-            last = requests.get(f"{url}/readyz", timeout=2)
-            if last.status_code == 200:
-                return last
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"not ready in {START_TIMEOUT_S}s: {last.text if last else 'no answer'}")
-
-
-def _wait_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    """The gateway answers and the auth service serves (what every test here needs)."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the launcher exited"
-        try:
-            ready = requests.get(f"{url}/readyz", timeout=2)
-            if (
-                "auth" in ready.json().get("services", {})
-                and ready.json()["services"]["auth"] == "SERVING"
-            ):
-                return
-        except (requests.ConnectionError, ValueError):
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"the gateway and auth service did not come up in {START_TIMEOUT_S}s")
+from launcher.testing import LauncherRun, Launchers, alive
 
 
 @pytest.fixture(scope="module")
-def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
-    data_dir = tmp_path_factory.mktemp("var")
-    ports = _free_ports(len(SERVICES) + 2)
-    http_port, emulator_port = ports[0], ports[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TAPEDECK_")}
-    env |= {
-        "TAPEDECK_DATA_DIR": str(data_dir),
-        "TAPEDECK_HTTP_PORT": str(http_port),
-        "TAPEDECK_PUBLIC_URL": f"http://127.0.0.1:{http_port}",
-        "TAPEDECK_DEMO_EMULATOR_PORT": str(emulator_port),
-    }
-    for name, port in zip(SERVICES, ports[2:], strict=True):
-        env[f"TAPEDECK_{name.upper()}_ADDR"] = f"127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "launcher"],
-        env=env,
-        cwd=data_dir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{http_port}"
-    try:
-        _wait_up(url, process)
-        yield Launched(process, url, data_dir, env)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)  # what Ctrl-C on `make run` sends
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+def launched(launchers: Launchers) -> LauncherRun:
+    run = launchers.start(launchers.environment())
+    run.wait_ready()
+    return run
 
 
-def test_every_process_comes_up_and_readyz_answers_200(launched: Launched) -> None:
-    answer = _wait_ready(launched.url, launched.process, timeout_s=10)
+def test_every_process_comes_up_and_readyz_answers_200(launched: LauncherRun) -> None:
+    answer = requests.get(f"{launched.url}/readyz", timeout=10)
     assert answer.status_code == 200
     assert set(answer.json()["services"]) == set(SERVICES)
     status = launched.supervisorctl("status")
@@ -130,7 +32,7 @@ def test_every_process_comes_up_and_readyz_answers_200(launched: Launched) -> No
         assert f"{program}" in status and "RUNNING" in status, status
 
 
-def test_a_demo_login_gives_a_token_that_me_accepts(launched: Launched) -> None:
+def test_a_demo_login_gives_a_token_that_me_accepts(launched: LauncherRun) -> None:
     token = login(launched.url)
     me = requests.get(
         f"{launched.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
@@ -139,8 +41,8 @@ def test_a_demo_login_gives_a_token_that_me_accepts(launched: Launched) -> None:
     assert me.json()["id"] == "tapedeck-demo"
 
 
-def test_a_demo_user_saves_the_library_and_reads_it_back(launched: Launched) -> None:
-    _wait_ready(launched.url, launched.process, timeout_s=10)
+def test_a_demo_user_saves_the_library_and_reads_it_back(launched: LauncherRun) -> None:
+    launched.wait_ready(timeout_s=10)
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {login(launched.url)}"
     started = session.post(f"{launched.url}/api/v1/library/saves", json={}, timeout=10)
@@ -163,7 +65,7 @@ def test_a_demo_user_saves_the_library_and_reads_it_back(launched: Launched) -> 
     assert len(items["items"]) == 50 and items["next"]
 
 
-def _secrets(launched: Launched) -> list[str]:
+def _secrets(launched: LauncherRun) -> list[str]:
     keys = launched.data_dir / "keys"
     return [
         (keys / "internal-token").read_text().strip(),
@@ -171,7 +73,7 @@ def _secrets(launched: Launched) -> list[str]:
     ]
 
 
-def test_each_process_logs_to_its_own_file_without_secrets(launched: Launched) -> None:
+def test_each_process_logs_to_its_own_file_without_secrets(launched: LauncherRun) -> None:
     logs = launched.data_dir / "logs"
     for program in ("auth", "gateway", "library"):
         assert (logs / f"{program}.log").exists()
@@ -181,7 +83,7 @@ def test_each_process_logs_to_its_own_file_without_secrets(launched: Launched) -
         assert not any(s in text for s in secrets), log.name
 
 
-def test_no_process_has_a_secret_on_its_command_line(launched: Launched) -> None:
+def test_no_process_has_a_secret_on_its_command_line(launched: LauncherRun) -> None:
     """ps shows every process's command line to every user of the machine."""
     secrets = _secrets(launched)
     emulator = int(launched.supervisorctl("pid", "emulator").strip())
@@ -200,13 +102,13 @@ def test_no_process_has_a_secret_on_its_command_line(launched: Launched) -> None
         assert not any(s in line for s in secrets), line.split("\0")[:4]
 
 
-def test_generated_keys_are_private_to_their_owner(launched: Launched) -> None:
+def test_generated_keys_are_private_to_their_owner(launched: LauncherRun) -> None:
     for key in (launched.data_dir / "keys").iterdir():
         assert key.stat().st_mode & 0o077 == 0, key.name
 
 
 def test_a_killed_auth_process_is_restarted_and_the_next_request_succeeds(
-    launched: Launched,
+    launched: LauncherRun,
 ) -> None:
     token = login(launched.url)
     pid = int(launched.supervisorctl("pid", "auth").strip())
@@ -231,7 +133,7 @@ def test_a_killed_auth_process_is_restarted_and_the_next_request_succeeds(
     assert me.status_code == 200
 
 
-def test_ctrl_c_stops_every_process(tmp_path: Path, launched: Launched) -> None:
+def test_ctrl_c_stops_every_process(tmp_path: Path, launched: LauncherRun) -> None:
     # Runs last in this module: stopping the shared launcher is its subject.
     found = launched.supervisorctl("pid", "all").split()
     pids = [int(p) for p in found if p.strip().isdigit() and int(p) > 0]  # 0: between restarts
@@ -239,12 +141,4 @@ def test_ctrl_c_stops_every_process(tmp_path: Path, launched: Launched) -> None:
     launched.process.send_signal(signal.SIGINT)
     launched.process.wait(timeout=30)
     for pid in pids:
-        assert not _alive(pid), pid
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+        assert not alive(pid), pid
