@@ -5,14 +5,13 @@ save's event stream cut by a process stopping ends with a final event."""
 from __future__ import annotations
 
 import json
-import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 import pytest
 import requests
+from teststack.events import EventStream
 from teststack.login import login
 
 from launcher.testing import START_TIMEOUT_S, LauncherRun, Launchers
@@ -78,45 +77,6 @@ def test_the_gateway_logs_json_lines_one_per_request_without_colour_or_token(
     )
 
 
-@dataclass
-class Stream:
-    events: list[tuple[str, Any]] = field(default_factory=list)
-    failure: Exception | None = None
-    ended_at: float | None = None
-    first: threading.Event = field(default_factory=threading.Event)
-
-
-def _follow(url: str, token: str, save_id: str) -> tuple[Stream, threading.Thread]:
-    stream = Stream()
-
-    def run() -> None:
-        try:
-            answer = requests.get(
-                f"{url}/api/v1/library/saves/{save_id}/events",
-                headers={"Authorization": f"Bearer {token}"},
-                stream=True,
-                timeout=120,
-            )
-            name = ""
-            for line in answer.iter_lines(decode_unicode=True):
-                if line.startswith("event: "):
-                    name = line.removeprefix("event: ")
-                elif line.startswith("data: "):
-                    stream.events.append((name, json.loads(line.removeprefix("data: "))))
-                    stream.first.set()
-        except (requests.RequestException, ValueError) as exc:
-            # A dropped connection (ChunkedEncodingError) is what these tests look for.
-            stream.failure = exc
-        finally:
-            stream.ended_at = time.monotonic()
-            stream.first.set()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    assert stream.first.wait(30) and stream.events, "no first event"
-    return stream, thread
-
-
 def _hold_spotify(launched: LauncherRun, on: bool) -> None:
     """The demo emulator answers nothing until released: a save stays running."""
     hold = {"n": 1000, "timeout_s": 120} if on else None
@@ -165,11 +125,11 @@ def test_stopping_the_gateway_ends_an_open_event_stream_at_once_with_an_error_ev
             timeout=10,
         )
         assert started.status_code == 202, started.text
-        stream, thread = _follow(launched.url, token, started.json()["id"])
+        stream = EventStream()
+        stream.read(launched.url, token, started.json()["id"])
         asked_at = time.monotonic()
         launched.supervisorctl("stop", "gateway")  # SIGTERM, as on Ctrl-C
-        thread.join(30)
-        assert not thread.is_alive()
+        stream.wait(30)
         assert stream.failure is None, repr(stream.failure)
         assert stream.ended_at is not None and stream.ended_at - asked_at < 15  # grace: 30 s
         name, data = stream.events[-1]
@@ -197,10 +157,10 @@ def test_stopping_the_library_ends_an_open_event_stream_with_a_final_event(
             timeout=10,
         )
         assert started.status_code == 202, started.text
-        stream, thread = _follow(launched.url, token, started.json()["id"])
+        stream = EventStream()
+        stream.read(launched.url, token, started.json()["id"])
         launched.supervisorctl("stop", "library")
-        thread.join(60)
-        assert not thread.is_alive()
+        stream.wait(60)
     finally:
         _hold_spotify(launched, False)
         launched.supervisorctl("start", "library")
