@@ -213,9 +213,15 @@ class SaveRuns:
             log.exception("save run failed", extra={"save_id": live.save.id})
         try:
             end = interrupted if self._stopping.is_set() else finished
-            self._change(live, lambda s: end(s, self._clock()), force=True)
+
+            def ending(s: Save) -> Save:
+                ended = end(s, self._clock())
+                # Told before anyone can see the save ended, so its metrics agree by then.
+                self._events.ended(ended)
+                return ended
+
+            self._change(live, ending, force=True)
             save = live.snapshot()
-            self._events.ended(save)
             log.info(
                 "save ended",
                 extra={
