@@ -94,7 +94,8 @@ class Database:
 
 
 def migrate(engine: sa.Engine, migrations: Path) -> None:
-    """Bring the database to the newest schema of `migrations` (an Alembic script folder)."""
+    """Bring the database to the newest schema of `migrations` (an Alembic script folder),
+    every branch of it ("heads": two changes made side by side need no merge revision)."""
     config = Config()
     config.set_main_option("script_location", str(migrations))
     with engine.begin() as connection:
@@ -102,7 +103,7 @@ def migrate(engine: sa.Engine, migrations: Path) -> None:
             # Replicas starting together migrate one at a time.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('tapedeck-migrate'))")
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
     log.info("database migrated", extra={"migrations": migrations.parent.name})
 
 
