@@ -219,18 +219,6 @@ def test_a_token_for_another_audience_gets_401(stack: Stack) -> None:
     _assert_error(_me(stack, _forged(stack, sub=user, aud="other-app")), 401, "invalid_token")
 
 
-def test_a_user_whose_spotify_refresh_token_was_revoked_gets_401(stack: Stack) -> None:
-    # Access tokens that live 1 s are always due for refresh, so the next request asks Spotify.
-    stack.emulator.set_token_ttl(1)
-    token = login(stack.url, "alice")
-    stack.emulator.revoke_refresh_tokens("alice")
-    _assert_error(_me(stack, token), 401, "spotify_authorization_lost")
-    # It stays so for every /api call of that user, until they log in again.
-    _assert_error(_me(stack, token), 401, "spotify_authorization_lost")
-    stack.emulator.set_token_ttl(3600)
-    assert _me(stack, login(stack.url, "alice")).status_code == 200
-
-
 @pytest.mark.parametrize(
     "query",
     [

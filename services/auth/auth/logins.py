@@ -1,4 +1,5 @@
-"""Logging in with Spotify, and Tapedeck's sessions (JWTs) after that."""
+"""Logging in with Spotify: the state, the code exchange, the profile, the first JWT.
+What happens to that JWT afterwards is auth.sessions'."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from auth.credentials import SealedCredentials
-from auth.jwts import Claims, JwtIssuer
-from auth.spotify_tokens import SpotifyTokens
+from auth.jwts import JwtIssuer
 from kit import errors
 from kit.spotify.accounts import TokenSet
 
@@ -32,9 +32,6 @@ class LoginStore(Protocol):
         credentials: Any,
         now: datetime,
     ) -> Any: ...
-    def get_user(self, user_id: str) -> Any: ...
-    def revoke(self, token_id: str, expires_at: datetime, now: datetime) -> None: ...
-    def is_revoked(self, token_id: str) -> bool: ...
 
 
 class Accounts(Protocol):
@@ -72,7 +69,6 @@ class Logins:
         store: LoginStore,
         accounts: Accounts,
         issuer: JwtIssuer,
-        tokens: SpotifyTokens,
         seal: Callable[[str, str, datetime], SealedCredentials],
         state_ttl: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -80,7 +76,6 @@ class Logins:
         self._store = store
         self._accounts = accounts
         self._issuer = issuer
-        self._tokens = tokens
         self._seal = seal
         self._state_ttl = state_ttl
         self._clock = clock
@@ -114,30 +109,3 @@ class Logins:
         )
         jwt = self._issuer.issue(user.id, int(now.timestamp()))
         return Login(jwt, self._issuer.ttl_s, user.profile_json, user.id, return_to)
-
-    def authenticate(self, token: str) -> tuple[Any, Claims]:
-        """The user behind a JWT whose Spotify access still works, or Unauthenticated."""
-        if not token:
-            raise errors.Unauthenticated("no token")
-        claims = self._issuer.verify(token)
-        if self._store.is_revoked(claims.token_id):
-            raise errors.Unauthenticated("the token was revoked")
-        user = self._store.get_user(claims.user_id)
-        if user is None:
-            raise errors.Unauthenticated("the token's user no longer exists")
-        if user.authorization_lost:
-            raise errors.SpotifyAuthorizationLost("Spotify authorization lost; log in again")
-        try:
-            self._tokens.access_token(user.id)
-        except errors.Unavailable:
-            pass  # Spotify being down must not lock people out of what is already saved
-        return user, claims
-
-    def user(self, user_id: str) -> Any:
-        return self._store.get_user(user_id)
-
-    def logout(self, token: str) -> None:
-        claims = self._issuer.verify(token)
-        self._store.revoke(
-            claims.token_id, datetime.fromtimestamp(claims.expires_at, UTC), self._clock()
-        )

@@ -8,6 +8,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from tapedeck.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from auth.logins import Logins
+from auth.sessions import Sessions
 from auth.spotify_tokens import SpotifyTokens
 from kit import errors
 
@@ -19,8 +20,9 @@ def _timestamp(seconds: float) -> Timestamp:
 
 
 class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
-    def __init__(self, logins: Logins, tokens: SpotifyTokens) -> None:
+    def __init__(self, logins: Logins, sessions: Sessions, tokens: SpotifyTokens) -> None:
         self._logins = logins
+        self._sessions = sessions
         self._tokens = tokens
 
     def StartLogin(
@@ -44,21 +46,25 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     def Authenticate(
         self, request: auth_pb2.AuthenticateRequest, context: Any
     ) -> auth_pb2.AuthenticateResponse:
-        user, claims = self._logins.authenticate(request.token)
+        user, claims = self._sessions.authenticate(request.token)
         return auth_pb2.AuthenticateResponse(
             user_id=user.id,
             spotify_user_id=user.spotify_id,
             token_id=claims.token_id,
             expires_at=_timestamp(claims.expires_at),
+            spotify_authorization_lost=user.authorization_lost,
+            kind=auth_pb2.TOKEN_KIND_LOGIN,
         )
 
     def Logout(self, request: auth_pb2.LogoutRequest, context: Any) -> auth_pb2.LogoutResponse:
-        self._logins.logout(request.token)
+        self._sessions.logout(request.token)
         return auth_pb2.LogoutResponse()
 
     def GetUser(self, request: auth_pb2.GetUserRequest, context: Any) -> auth_pb2.GetUserResponse:
         user = self._logins_user(request.user_id)
-        return auth_pb2.GetUserResponse(user_json=user.profile_json)
+        return auth_pb2.GetUserResponse(
+            user_json=user.profile_json, spotify_authorization_lost=user.authorization_lost
+        )
 
     def GetSpotifyToken(
         self, request: auth_pb2.GetSpotifyTokenRequest, context: Any
@@ -71,7 +77,7 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         )
 
     def _logins_user(self, user_id: str) -> Any:
-        user = self._logins.user(user_id)
+        user = self._sessions.user(user_id)
         if user is None:
             raise errors.NotFound("no such user")
         return user

@@ -11,6 +11,7 @@ from auth.jwts import JwtIssuer
 from auth.keys import encryption_key, signing_key
 from auth.logins import Logins
 from auth.servicer import AuthServicer
+from auth.sessions import Sessions
 from auth.settings import AuthSettings
 from auth.spotify_tokens import SpotifyTokens
 from auth.store import AuthStore
@@ -42,12 +43,13 @@ def build(settings: AuthSettings, db: Database | None = None) -> tuple[AuthServi
         timeout_s=settings.spotify_timeout_s,
     )
     tokens = SpotifyTokens(store, accounts, cipher, seal)
+    issuer = JwtIssuer(signing_key(settings), settings.public_url, settings.jwt_ttl_s)
     logins = Logins(
         store=store,
         accounts=accounts,
-        issuer=JwtIssuer(signing_key(settings), settings.public_url, settings.jwt_ttl_s),
-        tokens=tokens,
+        issuer=issuer,
         seal=seal,
         state_ttl=timedelta(seconds=settings.login_state_ttl_s),
     )
-    return AuthServicer(logins, tokens), db
+    sessions = Sessions(store=store, issuer=issuer)
+    return AuthServicer(logins, sessions, tokens), db
