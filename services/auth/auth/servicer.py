@@ -7,6 +7,7 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 from tapedeck.auth.v1 import auth_pb2, auth_pb2_grpc
 
+from auth.jwts import ALGORITHM, AUDIENCE
 from auth.logins import Logins
 from auth.sessions import Sessions
 from auth.spotify_tokens import SpotifyTokens
@@ -28,13 +29,20 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     def StartLogin(
         self, request: auth_pb2.StartLoginRequest, context: Any
     ) -> auth_pb2.StartLoginResponse:
-        url, state = self._logins.start(request.return_to)
-        return auth_pb2.StartLoginResponse(authorize_url=url, state=state)
+        started = self._logins.start(request.return_to, request.client_address)
+        return auth_pb2.StartLoginResponse(
+            authorize_url=started.authorize_url,
+            state=started.state,
+            browser_nonce=started.browser_nonce,
+            expires_in=started.expires_in,
+        )
 
     def CompleteLogin(
         self, request: auth_pb2.CompleteLoginRequest, context: Any
     ) -> auth_pb2.CompleteLoginResponse:
-        login = self._logins.complete(request.code, request.state, request.error)
+        login = self._logins.complete(
+            request.code, request.state, request.error, request.browser_nonce
+        )
         return auth_pb2.CompleteLoginResponse(
             token=login.token,
             expires_in=login.expires_in,
@@ -74,6 +82,18 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
         )
         return auth_pb2.GetSpotifyTokenResponse(
             access_token=token, expires_at=_timestamp(expires_at.timestamp())
+        )
+
+    def GetPublicKeys(
+        self, request: auth_pb2.GetPublicKeysRequest, context: Any
+    ) -> auth_pb2.GetPublicKeysResponse:
+        return auth_pb2.GetPublicKeysResponse(
+            keys=[
+                auth_pb2.PublicKey(kid=key.kid, alg=ALGORITHM, public_key=key.raw)
+                for key in self._sessions.public_keys()
+            ],
+            issuer=self._sessions.issuer,
+            audience=AUDIENCE,
         )
 
     def _logins_user(self, user_id: str) -> Any:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from auth.jwts import Claims, JwtIssuer
+from auth.jwts import Claims, JwtIssuer, PublicKey
 from kit import errors
 
 
@@ -40,6 +40,13 @@ class Sessions:
         if user is None:
             raise errors.Unauthenticated("the token's user no longer exists")
         return user, claims
+
+    def public_keys(self) -> list[PublicKey]:
+        return self._issuer.public_keys()
+
+    @property
+    def issuer(self) -> str:
+        return self._issuer.issuer
 
     def user(self, user_id: str) -> Any:
         return self._store.get_user(user_id)
