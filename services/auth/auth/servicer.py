@@ -29,20 +29,13 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     def StartLogin(
         self, request: auth_pb2.StartLoginRequest, context: Any
     ) -> auth_pb2.StartLoginResponse:
-        started = self._logins.start(request.return_to, request.client_address)
-        return auth_pb2.StartLoginResponse(
-            authorize_url=started.authorize_url,
-            state=started.state,
-            browser_nonce=started.browser_nonce,
-            expires_in=started.expires_in,
-        )
+        url, state = self._logins.start(request.return_to)
+        return auth_pb2.StartLoginResponse(authorize_url=url, state=state)
 
     def CompleteLogin(
         self, request: auth_pb2.CompleteLoginRequest, context: Any
     ) -> auth_pb2.CompleteLoginResponse:
-        login = self._logins.complete(
-            request.code, request.state, request.error, request.browser_nonce
-        )
+        login = self._logins.complete(request.code, request.state, request.error)
         return auth_pb2.CompleteLoginResponse(
             token=login.token,
             expires_in=login.expires_in,
