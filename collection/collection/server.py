@@ -20,11 +20,13 @@ from collection.settings import EntitySettings
 from collection.store import CollectionStore
 from collection.store.sweep import StagedSweeper
 from kit.channels import open_channel
+from kit.credentials import credential_for
 from kit.database import Database, open_database
 from kit.metrics import MetricsEndpoint, new_registry, serve_metrics
 from kit.server import Registration, Served, create_server
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
 from kit.spotify.tokens import AuthTokens
+from kit.tls import GrpcTls
 
 # The collection tables' migrations, shared by every entity service (each runs them on its
 # own database).
@@ -59,15 +61,26 @@ class Built:
 
 
 def build(
-    service: EntityService, settings: EntitySettings, token: str, metrics_addr: str | None = None
+    service: EntityService,
+    settings: EntitySettings,
+    token: str,
+    metrics_addr: str | None = None,
+    *,
+    tls: GrpcTls | None = None,
 ) -> Built:
-    """`metrics_addr`: where to serve the service's metrics (TAPEDECK_<SERVICE>_METRICS_ADDR);
-    None serves none."""
+    """`token`: the root internal token; the service calls auth as itself (its name, and the
+    credential derived for it). `metrics_addr`: where to serve the service's metrics
+    (TAPEDECK_<SERVICE>_METRICS_ADDR); None serves none."""
     entity = service.entity(settings)
     registry = new_registry()
     metrics = EntityMetrics(entity.kind, registry)
     db = open_database(settings.url_for(service.name, settings.data_dir), MIGRATIONS)
-    channel = open_channel(settings.auth_addr, token, settings.rpc_timeout_s)
+    channel = open_channel(
+        settings.auth_addr,
+        credential_for(token, service.name),
+        settings.rpc_timeout_s,
+        tls=tls,
+    )
     tokens = AuthTokens(channel, settings.rpc_timeout_s)
     gate = SpotifyGate()
     limits = SpotifyLimits(
@@ -110,5 +123,9 @@ def build(
     return Built(collection, registrations, db, channel, sweeper, registry, endpoint)
 
 
-def create_entity_server(built: Built, address: str, token: str, workers: int) -> Served:
-    return create_server(address, built.registrations, internal_token=token, max_workers=workers)
+def create_entity_server(
+    built: Built, address: str, token: str, workers: int, *, tls: GrpcTls | None = None
+) -> Served:
+    return create_server(
+        address, built.registrations, internal_token=token, max_workers=workers, tls=tls
+    )

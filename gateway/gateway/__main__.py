@@ -6,15 +6,21 @@ from gateway.app import create_app
 from gateway.server import GatewayServer, plain_uvicorn_logs, server_config
 from gateway.settings import GatewaySettings
 from kit.logs import setup_logging
-from kit.secrets import internal_token
+from kit.secrets import caller_credential, keep_files_private
 from kit.settings import load_settings
+from kit.tls import load_tls
 
 
 def main() -> None:
+    keep_files_private()
     settings = load_settings(GatewaySettings)
     setup_logging("gateway", settings.log_level)
     plain_uvicorn_logs()
-    app = create_app(settings, internal_token(settings))
+    # TAPEDECK_CALLER_CREDENTIAL (make run hands the gateway only that), else derived from
+    # the root token.
+    credential = caller_credential(settings, "gateway", listening_on=[settings.http_host])
+    load_tls(settings)  # a bad TLS setting stops start-up here, not on the first request
+    app = create_app(settings, credential)
     GatewayServer(server_config(app, settings), app).run()
 
 

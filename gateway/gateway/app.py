@@ -14,9 +14,10 @@ from gateway.observe import Observe
 from gateway.routes import auth, health, home, library, saves
 from gateway.settings import GatewaySettings
 from gateway.streams import OpenStreams
+from kit.credentials import Credential
 
 
-def create_app(settings: GatewaySettings, internal_token: str) -> FastAPI:
+def create_app(settings: GatewaySettings, internal_token: Credential | str) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.backends = open_backends(settings, internal_token)

@@ -12,7 +12,9 @@ from tapedeck.library.v1 import library_pb2_grpc
 
 from gateway.settings import GatewaySettings
 from kit.channels import open_aio_channel
+from kit.credentials import Credential
 from kit.settings import SERVICES
+from kit.tls import load_tls
 
 
 @dataclass
@@ -27,9 +29,11 @@ class Backends:
             await channel.close(grace=None)
 
 
-def open_backends(settings: GatewaySettings, token: str) -> Backends:
+def open_backends(settings: GatewaySettings, credential: Credential | str) -> Backends:
+    """`credential`: the gateway's own (kit.credentials), or the root token (tests)."""
+    tls = load_tls(settings)
     channels = {
-        name: open_aio_channel(settings.addr(name), token, settings.rpc_timeout_s)
+        name: open_aio_channel(settings.addr(name), credential, settings.rpc_timeout_s, tls=tls)
         for name in SERVICES
     }
     return Backends(

@@ -1,5 +1,9 @@
 """Channels to other Tapedeck services: built once per process from settings, carrying the
-internal credential and a default deadline, spreading load over every address a name has."""
+caller's internal credential and a default deadline, spreading load over every address a name
+has, over TLS when the settings give it (kit.tls).
+
+A credential is a `Credential` (a caller's name and the credential derived for it), or the
+root internal token itself as a plain string (tests, and tools holding the root)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from typing import Any
 
 import grpc
 
-from kit.interceptors import INTERNAL_TOKEN_KEY
+from kit.credentials import CALLER_KEY, TOKEN_KEY, Credential
+from kit.tls import GrpcTls
 
 # round_robin: HTTP/2 would otherwise pin all calls to one replica. Retries only cover calls
 # that never reached a server (UNAVAILABLE), so they cannot run anything twice.
@@ -52,8 +57,16 @@ def target(address: str) -> str:
     return f"dns:///{address}"
 
 
-def _metadata(existing: Any, token: str) -> list[tuple[str, str]]:
-    return [*(existing or ()), (INTERNAL_TOKEN_KEY, token)]
+def _pairs(credential: Credential | str) -> list[tuple[str, str]]:
+    if isinstance(credential, Credential):
+        return [(CALLER_KEY, credential.caller), (TOKEN_KEY, credential.token)]
+    return [(TOKEN_KEY, credential)]
+
+
+def _metadata(existing: Any, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # Whatever a call set under these keys is dropped: the channel's own come first and win.
+    mine = {key for key, _ in pairs}
+    return [*pairs, *((k, v) for k, v in existing or () if k not in mine)]
 
 
 class _Details(
@@ -70,15 +83,15 @@ class _Credential(
     grpc.UnaryUnaryClientInterceptor,  # type: ignore[misc]
     grpc.UnaryStreamClientInterceptor,  # type: ignore[misc]
 ):
-    def __init__(self, token: str, timeout: float) -> None:
-        self._token = token
+    def __init__(self, credential: Credential | str, timeout: float) -> None:
+        self._pairs = _pairs(credential)
         self._timeout = timeout
 
     def _details(self, d: Any) -> _Details:
         return _Details(
             d.method,
             d.timeout if d.timeout is not None else self._timeout,
-            _metadata(d.metadata, self._token),
+            _metadata(d.metadata, self._pairs),
             d.credentials,
             getattr(d, "wait_for_ready", None),
             getattr(d, "compression", None),
@@ -91,22 +104,29 @@ class _Credential(
         return continuation(self._details(d), request)
 
 
-def open_channel(address: str, token: str, timeout: float) -> grpc.Channel:
+def open_channel(
+    address: str, credential: Credential | str, timeout: float, *, tls: GrpcTls | None = None
+) -> grpc.Channel:
     """A blocking channel (for services, which use threads)."""
-    channel = grpc.insecure_channel(target(address), options=CHANNEL_OPTIONS)
-    return grpc.intercept_channel(channel, _Credential(token, timeout))
+    if tls is None:
+        channel = grpc.insecure_channel(target(address), options=CHANNEL_OPTIONS)
+    else:
+        channel = grpc.secure_channel(
+            target(address), tls.channel_credentials(), options=CHANNEL_OPTIONS
+        )
+    return grpc.intercept_channel(channel, _Credential(credential, timeout))
 
 
 class _AioCredential:
-    def __init__(self, token: str, timeout: float) -> None:
-        self._token = token
+    def __init__(self, credential: Credential | str, timeout: float) -> None:
+        self._pairs = _pairs(credential)
         self._timeout = timeout
 
     def _details(self, d: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
         return grpc.aio.ClientCallDetails(
             method=d.method,
             timeout=d.timeout if d.timeout is not None else self._timeout,
-            metadata=grpc.aio.Metadata(*_metadata(d.metadata, self._token)),
+            metadata=grpc.aio.Metadata(*_metadata(d.metadata, self._pairs)),
             credentials=d.credentials,
             wait_for_ready=d.wait_for_ready,
         )
@@ -128,13 +148,21 @@ class _AioStreamCredential(_AioCredential, grpc.aio.UnaryStreamClientInterceptor
         return await continuation(self._details(d), request)
 
 
-def open_aio_channel(address: str, token: str, timeout: float) -> grpc.aio.Channel:
+def open_aio_channel(
+    address: str, credential: Credential | str, timeout: float, *, tls: GrpcTls | None = None
+) -> grpc.aio.Channel:
     """An asyncio channel (for the gateway). Belongs to the event loop it is made on."""
-    return grpc.aio.insecure_channel(
+    interceptors: Any = [
+        _AioUnaryCredential(credential, timeout),
+        _AioStreamCredential(credential, timeout),
+    ]
+    if tls is None:
+        return grpc.aio.insecure_channel(
+            target(address), options=CHANNEL_OPTIONS, interceptors=interceptors
+        )
+    return grpc.aio.secure_channel(
         target(address),
+        tls.channel_credentials(),
         options=CHANNEL_OPTIONS,
-        interceptors=[
-            _AioUnaryCredential(token, timeout),  # type: ignore[list-item]
-            _AioStreamCredential(token, timeout),  # type: ignore[list-item]
-        ],
+        interceptors=interceptors,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent import futures
 from dataclasses import dataclass
 from types import FrameType
@@ -17,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from kit.interceptors import ServiceInterceptor
+from kit.tls import GrpcTls
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,11 @@ class Registration:
     descriptor: ServiceDescriptor
     add: Callable[[Any, grpc.Server], None]
     servicer: object
+
+
+def method_path(descriptor: ServiceDescriptor, method: str) -> str:
+    """`/package.Service/Method`, as gRPC names a call, from the generated descriptor."""
+    return f"/{descriptor.full_name}/{descriptor.methods_by_name[method].name}"
 
 
 @dataclass
@@ -54,11 +60,16 @@ def create_server(
     *,
     internal_token: str,
     max_workers: int = 32,
+    callers: Mapping[str, Collection[str]] | None = None,
+    tls: GrpcTls | None = None,
 ) -> Served:
-    """A server with the services, health and reflection, bound to `address` (port 0: any)."""
+    """A server with the services, health and reflection, bound to `address` (port 0: any).
+
+    `callers` restricts methods (`method_path`) to the named callers (kit.credentials);
+    `tls` makes it listen with TLS only (kit.tls)."""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="rpc"),
-        interceptors=[ServiceInterceptor(internal_token)],
+        interceptors=[ServiceInterceptor(internal_token, callers)],
         options=[("grpc.so_reuseport", 0)],
     )
     names = tuple(r.descriptor.full_name for r in registrations)
@@ -76,7 +87,10 @@ def create_server(
         ),
         server,
     )
-    port = server.add_insecure_port(address)
+    if tls is None:
+        port = server.add_insecure_port(address)
+    else:
+        port = server.add_secure_port(address, tls.server_credentials())
     if port == 0:
         raise SystemExit(f"tapedeck: cannot listen on {address}")
     return Served(server=server, port=port, health=health_servicer, names=names)

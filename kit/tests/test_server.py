@@ -19,7 +19,7 @@ from kit.channels import open_channel
 from kit.server import Registration, Served, create_server
 from kit.status import error_from_rpc
 
-TOKEN = "kit-test-token"
+TOKEN = "kit-test-token-at-least-32-characters-long"
 
 
 class _Servicer(collection_pb2_grpc.CollectionServiceServicer):

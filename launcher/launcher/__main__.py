@@ -18,9 +18,11 @@ import sys
 import time
 from pathlib import Path
 
+from kit.credentials import derive
 from kit.logs import setup_logging
-from kit.secrets import internal_token, keys_dir, load_or_create
-from kit.settings import load_settings
+from kit.secrets import internal_token, keep_files_private, keys_dir, load_or_create
+from kit.settings import SERVICES, is_loopback, load_settings
+from kit.tls import load_tls
 from launcher.console import say
 from launcher.failures import Logs
 from launcher.lock import claim, refuse_taken_ports
@@ -36,7 +38,13 @@ log = logging.getLogger("launcher")
 
 def main() -> int:
     started = time.monotonic()
+    keep_files_private()
     settings = load_settings(LauncherSettings)
+    if settings.demo and not is_loopback(settings.http_host):
+        raise SystemExit(
+            f"tapedeck: invalid TAPEDECK_HTTP_HOST: demo mode (no Spotify credentials set) "
+            f"serves this machine only, not {settings.http_host}"
+        )
     setup_logging("launcher", settings.log_level)
     data_dir = settings.data_dir.resolve()
     run_dir, log_dir = data_dir / "run", data_dir / "logs"
@@ -45,7 +53,16 @@ def main() -> int:
     lock = claim(run_dir)
     refuse_taken_ports(settings)
     # Made here, before any child starts, so all of them read the same one.
-    internal_token(settings)
+    root = internal_token(
+        settings, listening_on=[settings.http_host, *(settings.addr(s) for s in SERVICES)]
+    )
+    load_tls(settings)
+    # The gateway is handed only its own credential, never the root token: a compromised
+    # gateway cannot act as the services (kit.credentials). The services read the root from
+    # the data dir, or are handed the one the environment gave.
+    given_root = os.environ.pop("TAPEDECK_INTERNAL_TOKEN", None)
+    service_environment = {"TAPEDECK_INTERNAL_TOKEN": given_root} if given_root else {}
+    gateway_environment = {"TAPEDECK_CALLER_CREDENTIAL": derive(root, "gateway")}
 
     env = {
         "TAPEDECK_DATA_DIR": str(data_dir),
@@ -75,7 +92,7 @@ def main() -> int:
             extra={"emulator": env["TAPEDECK_SPOTIFY_ACCOUNTS_URL"]},
         )
 
-    found = programs(settings, demo_secret_file)
+    found = programs(settings, demo_secret_file, service_environment, gateway_environment)
     conf = run_dir / "supervisord.conf"
     conf.write_text(config(found, run_dir, log_dir))
     conf.chmod(0o600)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kit.settings import SERVICES
@@ -18,11 +19,20 @@ class Program:
     name: str
     command: tuple[str, ...]
     priority: int
+    # Variables for this program only, on top of what every process inherits.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
 
-def programs(settings: LauncherSettings, demo_secret_file: Path) -> list[Program]:
+def programs(
+    settings: LauncherSettings,
+    demo_secret_file: Path,
+    service_environment: Mapping[str, str],
+    gateway_environment: Mapping[str, str],
+) -> list[Program]:
     """`demo_secret_file` holds the demo app's client secret. The emulator is given its path,
-    never the secret: every user can read a process's command line (ps)."""
+    never the secret: every user can read a process's command line (ps). The services get
+    `service_environment` (the root internal token, when the environment gave one), the
+    gateway only `gateway_environment` (its own credential)."""
     python = sys.executable
     found: list[Program] = []
     if settings.demo:
@@ -50,8 +60,8 @@ def programs(settings: LauncherSettings, demo_secret_file: Path) -> list[Program
             )
         )
     for index, module in enumerate(SERVICE_MODULES):
-        found.append(Program(module, (python, "-m", module), 20 + index))
-    found.append(Program("gateway", (python, "-m", "gateway"), 90))
+        found.append(Program(module, (python, "-m", module), 20 + index, service_environment))
+    found.append(Program("gateway", (python, "-m", "gateway"), 90, gateway_environment))
     return found
 
 

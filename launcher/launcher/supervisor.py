@@ -8,6 +8,7 @@ which the launcher's watch turns into a stop with the process's last error line.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 
 from launcher.programs import Program
@@ -23,6 +24,8 @@ def config(programs: list[Program], run_dir: Path, log_dir: Path) -> str:
         f"logfile={log_dir / 'supervisord.log'}",
         f"pidfile={run_dir / 'supervisord.pid'}",
         f"childlogdir={log_dir}",
+        # Whatever the processes create is their owner's only (kit.secrets).
+        "umask=077",
         "",
         "[unix_http_server]",
         f"file={sock}",
@@ -53,6 +56,17 @@ def config(programs: list[Program], run_dir: Path, log_dir: Path) -> str:
             "stdout_logfile_maxbytes=10MB",
             "stdout_logfile_backups=3",
             "redirect_stderr=true",
-            "",
         ]
+        if p.environment:
+            lines.append(f"environment={_environment(p.environment)}")
+        lines.append("")
     return "\n".join(lines)
+
+
+def _environment(variables: Mapping[str, str]) -> str:
+    """supervisord's KEY="value",… (its %(...)s expansion escaped). supervisord's parser
+    has no escape for a quote inside a value: such a value is refused with one line."""
+    for key, value in variables.items():
+        if '"' in value or "'" in value:
+            raise SystemExit(f"tapedeck: invalid {key}: make run cannot pass a value with quotes")
+    return ",".join(f'{key}="{value.replace("%", "%%")}"' for key, value in variables.items())

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from download.settings import DownloadSettings
 from kit.logs import setup_logging
-from kit.secrets import internal_token
+from kit.secrets import internal_token, keep_files_private
 from kit.server import create_server, run_until_signalled
 from kit.settings import load_settings
+from kit.tls import load_tls
 
 
 def main() -> None:
+    keep_files_private()
     settings = load_settings(DownloadSettings)
     setup_logging("download", settings.log_level)
-    served = create_server(settings.download_addr, [], internal_token=internal_token(settings))
+    token = internal_token(settings, listening_on=[settings.download_addr])
+    served = create_server(settings.download_addr, [], internal_token=token, tls=load_tls(settings))
     run_until_signalled(served, settings.grace_s)
 
 

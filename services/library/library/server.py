@@ -5,11 +5,17 @@ from __future__ import annotations
 from tapedeck.library.v1 import library_pb2, library_pb2_grpc
 
 from kit.server import Registration, Served, create_server
+from kit.tls import GrpcTls
 from library.servicer import LibraryServicer
 
 
 def create_library_server(
-    servicer: LibraryServicer, address: str, internal_token: str, workers: int = 64
+    servicer: LibraryServicer,
+    address: str,
+    internal_token: str,
+    workers: int = 64,
+    *,
+    tls: GrpcTls | None = None,
 ) -> Served:
     return create_server(
         address,
@@ -22,4 +28,5 @@ def create_library_server(
         ],
         internal_token=internal_token,
         max_workers=workers,
+        tls=tls,
     )

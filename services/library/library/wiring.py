@@ -9,8 +9,10 @@ import grpc
 from prometheus_client import CollectorRegistry
 
 from kit.channels import open_channel
+from kit.credentials import credential_for
 from kit.database import Database, open_database
 from kit.metrics import MetricsEndpoint, new_registry, serve_metrics
+from kit.tls import GrpcTls
 from library.diffs import Diffs
 from library.entity_clients import GrpcEntities
 from library.kinds import SERVICE_OF
@@ -45,11 +47,18 @@ class Library:
             self.metrics_endpoint.close()
 
 
-def build(settings: LibrarySettings, internal_token: str, db: Database | None = None) -> Library:
+def build(
+    settings: LibrarySettings,
+    internal_token: str,
+    db: Database | None = None,
+    *,
+    tls: GrpcTls | None = None,
+) -> Library:
     if db is None:
         db = open_database(settings.url_for("library", settings.data_dir), MIGRATIONS)
+    credential = credential_for(internal_token, "library")
     channels = {
-        kind: open_channel(settings.addr(service), internal_token, settings.rpc_timeout_s)
+        kind: open_channel(settings.addr(service), credential, settings.rpc_timeout_s, tls=tls)
         for kind, service in SERVICE_OF.items()
     }
     store = LibraryStore(db)
@@ -62,6 +71,7 @@ def build(settings: LibrarySettings, internal_token: str, db: Database | None = 
         max_running_saves=settings.max_running_saves,
         spotify_concurrency=settings.spotify_concurrency,
         events=SaveMetrics(registry),
+        full_save_cooldown_s=settings.full_save_cooldown_s,
     )
     runs.recover()
     servicer = LibraryServicer(runs, Reads(store, entities), Diffs(store, entities))
