@@ -24,6 +24,8 @@ def library_settings(
         **{f"{name}_addr": addresses.get(name, ABSENT) for name in ENTITY_SERVICES},
         # Tests see every progress step in the database too.
         "progress_write_interval_s": 0.05,
+        # Tests start full saves back to back; those of the cooldown set it themselves.
+        "full_save_cooldown_s": 0,
     }
     values.update(overrides)
     return LibrarySettings(_env_file=None, **values)

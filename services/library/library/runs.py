@@ -1,17 +1,18 @@
 """Starting saves and running them: the fan-out to each chosen kind's entity service (one
-thread per kind), progress kept live in memory and persisted at a bounded rate, and watching
-a save as it changes."""
+thread per kind), progress kept live in memory and persisted at a bounded rate, watching a
+save as it changes, and the feed of every save's changes."""
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from kit import errors
@@ -41,6 +42,48 @@ class SaveRunning(errors.Conflict):
     def __init__(self, running: Save) -> None:
         super().__init__("a save is already running for this user")
         self.running = running
+
+
+class SaveFeed:
+    """Every change of the saves this process runs, from its creation until closed: the
+    latest state of each save changed since the last batch was taken (a save changing faster
+    than it is read reaches it as its newest state, the final one always). Made by
+    SaveRuns.feed; `changed` and `feeds` are the runs' own."""
+
+    def __init__(
+        self, changed: threading.Condition, feeds: list[SaveFeed], interval_s: float
+    ) -> None:
+        self._changed = changed
+        self._feeds = feeds
+        self._interval_s = interval_s
+        self.pending: dict[str, Save] = {}
+        # Set by close(), and by the runs as the process stops (the pending states still go).
+        self.closed = False
+
+    def close(self) -> None:
+        with self._changed:
+            self.closed = True
+            self.pending.clear()
+            if self in self._feeds:
+                self._feeds.remove(self)
+            self._changed.notify_all()
+
+    def __iter__(self) -> Iterator[list[Save]]:
+        """Batches of changed saves, until closed (or the process stops and has told the
+        saves' final states)."""
+        try:
+            while True:
+                with self._changed:
+                    self._changed.wait_for(lambda: bool(self.pending) or self.closed)
+                    if not self.pending:
+                        return
+                    batch = list(self.pending.values())
+                    self.pending.clear()
+                yield batch
+                # Bursts of progress reach the feed as one message per save and interval.
+                time.sleep(self._interval_s)
+        finally:
+            self.close()
 
 
 class SaveEvents(Protocol):
@@ -105,9 +148,11 @@ class SaveRuns:
         max_running_saves: int = 16,
         spotify_concurrency: int = 8,
         events: SaveEvents | None = None,
+        full_save_cooldown_s: float = 0.0,
     ) -> None:
         """`spotify_concurrency`: a user's Spotify requests in flight, in all, shared among
-        the kinds of a save. `events`: told as saves start and end."""
+        the kinds of a save. `events`: told as saves start and end. `full_save_cooldown_s`:
+        the least time between the starts of two full saves of one user (0: none)."""
         self._repo = repo
         self._events: SaveEvents = events or _NoEvents()
         self._spotify_concurrency = spotify_concurrency
@@ -117,6 +162,7 @@ class SaveRuns:
         self._write_interval_s = write_interval_s
         self._watch_interval_s = watch_interval_s
         self._poll_interval_s = poll_interval_s
+        self._full_save_cooldown_s = full_save_cooldown_s
         self._saves = ThreadPoolExecutor(max_running_saves, thread_name_prefix="save")
         # One thread per kind of every running save: a slow kind never holds up another.
         self._syncs = ThreadPoolExecutor(max_running_saves * 4, thread_name_prefix="sync")
@@ -124,6 +170,8 @@ class SaveRuns:
         self._changed = threading.Condition()
         self._revision = 0
         self._stopping = threading.Event()
+        self._feeds: list[SaveFeed] = []
+        self._closed = False
 
     def recover(self) -> list[str]:
         """Ends the saves a previous process left queued or running, as interrupted: they
@@ -144,6 +192,8 @@ class SaveRuns:
         chosen = chosen_kinds(kinds)
         if self._stopping.is_set():
             raise errors.Unavailable("the library service is stopping")
+        if full:
+            self._check_full_save_cooldown(user_id)
         save = new_save(self._new_id(), user_id, chosen, full, self._clock())
         running = self._repo.add(save)
         if running is not None:
@@ -151,6 +201,7 @@ class SaveRuns:
         live = _Live(save)
         with self._changed:
             self._live[save.id] = live
+            self._publish(save)
         self._events.queued(save)
         self._saves.submit(self._run, live)
         log.info("save queued", extra={"save_id": save.id, "kinds": list(chosen), "full": full})
@@ -192,13 +243,53 @@ class SaveRuns:
                     timeout=self._poll_interval_s,
                 )
 
+    def feed(self) -> SaveFeed:
+        """A feed of every change from now on (close it when done)."""
+        feed = SaveFeed(self._changed, self._feeds, self._watch_interval_s)
+        with self._changed:
+            if self._closed:
+                feed.closed = True
+            else:
+                self._feeds.append(feed)
+        return feed
+
     def close(self) -> None:
         """Stops every running save and waits for them: each ends interrupted, keeping the
-        kinds it completed (partial), failed when it completed none."""
+        kinds it completed (partial), failed when it completed none. The feeds tell those
+        final states, then end."""
         self._stopping.set()
         self._entities.cancel_syncs()
         self._saves.shutdown(wait=True)
         self._syncs.shutdown(wait=True)
+        with self._changed:
+            self._closed = True
+            for feed in self._feeds:
+                feed.closed = True
+            self._changed.notify_all()
+
+    def _check_full_save_cooldown(self, user_id: str) -> None:
+        """Refuses a full save started sooner than the cooldown after the user's last one.
+        Read from the saves table, so it holds whichever replica started that one; a save
+        still active is left to `add`, which answers with it."""
+        if self._full_save_cooldown_s <= 0:
+            return
+        since = self._clock() - timedelta(seconds=self._full_save_cooldown_s)
+        offset = 0
+        while True:
+            # Newest first: only the saves within the cooldown are read.
+            saves, _ = self._repo.page(user_id, offset, 50)
+            for save in saves:
+                if not save.ended or save.created_at <= since:
+                    return
+                if save.full:
+                    left = (save.created_at - since).total_seconds()
+                    raise errors.RateLimited(
+                        "a full save was started too recently; try again later",
+                        retry_after_s=max(1, math.ceil(left)),
+                    )
+            if len(saves) < 50:
+                return
+            offset += len(saves)
 
     def _fresh(self, save: Save) -> Save:
         with self._changed:
@@ -327,7 +418,16 @@ class SaveRuns:
                     self._put(live.snapshot())
         with self._changed:
             self._revision += 1
+            if self._feeds:
+                # The newest state, whichever change came last: feeds never go back in time.
+                self._publish(live.snapshot())
             self._changed.notify_all()
+
+    def _publish(self, save: Save) -> None:
+        """To every feed (the caller holds `_changed`)."""
+        for feed in self._feeds:
+            feed.pending[save.id] = save
+        self._changed.notify_all()
 
     def _put(self, save: Save) -> None:
         try:

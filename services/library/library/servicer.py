@@ -155,6 +155,19 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
         ):
             yield library_pb2.WatchSaveResponse(save=save_message(save))
 
+    def WatchSaves(
+        self, request: library_pb2.WatchSavesRequest, context: Any
+    ) -> Iterator[library_pb2.WatchSavesResponse]:
+        feed = self._runs.feed()
+        # Wakes the feed at once when the caller goes, rather than at its next change.
+        if not context.add_callback(feed.close):
+            feed.close()
+        # Subscribed: a save the caller reads from now on misses none of its changes.
+        yield library_pb2.WatchSavesResponse()
+        for batch in feed:
+            for save in batch:
+                yield library_pb2.WatchSavesResponse(user_id=save.user_id, save=save_message(save))
+
     def Diff(self, request: library_pb2.DiffRequest, context: Any) -> library_pb2.DiffResponse:
         diff = self._diffs.diff(
             errors.required(request.user_id, "user_id"), request.from_save_id, request.to_save_id
@@ -171,7 +184,9 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
             request.offset,
             request.limit,
         )
-        return library_pb2.ListItemsResponse(items_json=page.items_json, total=page.total)
+        return library_pb2.ListItemsResponse(
+            items_json=page.items_json, total=page.total, save_id=page.save_id
+        )
 
     def GetItem(
         self, request: library_pb2.GetItemRequest, context: Any
@@ -182,7 +197,7 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
             request.save_id,
             request.item_id,
         )
-        return library_pb2.GetItemResponse(item_json=item)
+        return library_pb2.GetItemResponse(item_json=item.item_json, save_id=item.save_id)
 
     def ListPlaylistItems(
         self, request: library_pb2.ListPlaylistItemsRequest, context: Any
@@ -194,4 +209,6 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
             request.offset,
             request.limit,
         )
-        return library_pb2.ListPlaylistItemsResponse(items_json=page.items_json, total=page.total)
+        return library_pb2.ListPlaylistItemsResponse(
+            items_json=page.items_json, total=page.total, save_id=page.save_id
+        )

@@ -18,5 +18,9 @@ class LibrarySettings(
     progress_write_interval_s: float = Field(default=0.25, ge=0)
     # Saves running at once in this process; more wait, queued.
     max_running_saves: int = Field(default=16, ge=1)
-    # Threads serving calls; every WatchSave holds one while it streams.
+    # Threads serving calls; a WatchSaves call (one per gateway replica) holds one while it
+    # streams, as would a WatchSave.
     rpc_workers: int = Field(default=64, ge=4)
+    # The least time between the starts of two full saves of one user (0: no limit): a full
+    # save refetches the whole library from Spotify.
+    full_save_cooldown_s: float = Field(default=300.0, ge=0)
