@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from auth.credentials import SealedCredentials
 from kit.database import Database, UtcDateTime
@@ -68,9 +69,21 @@ def _user(row: UserRow) -> User:
     return User(row.id, row.spotify_id, row.profile_json, row.authorization_lost_at is not None)
 
 
+class UserEvents(Protocol):
+    """Where a change of a user's Spotify authorization is announced (auth.revocation_store),
+    in the same transaction as the change."""
+
+    def user_authorization(self, s: Session, user_id: str, lost: bool, now: datetime) -> None: ...
+
+
 class AuthStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, events: UserEvents | None = None) -> None:
         self._db = db
+        self._events = events
+
+    def _user_event(self, s: Session, user_id: str, *, lost: bool, now: datetime) -> None:
+        if self._events is not None:
+            self._events.user_authorization(s, user_id, lost, now)
 
     def add_login_state(self, state: str, return_to: str, now: datetime) -> None:
         with self._db.write() as s:
@@ -112,6 +125,8 @@ class AuthStore:
                     expires_at=credentials.expires_at,
                 )
             )
+            # Every login: its profile may have changed, and watchers drop what they cached.
+            self._user_event(s, row.id, lost=False, now=now)
             s.flush()
             return _user(row)
 
@@ -143,6 +158,7 @@ class AuthStore:
             s.execute(
                 sa.update(UserRow).where(UserRow.id == user_id).values(authorization_lost_at=now)
             )
+            self._user_event(s, user_id, lost=True, now=now)
 
     def revoke(self, token_id: str, expires_at: datetime, now: datetime) -> None:
         with self._db.write() as s:

@@ -10,6 +10,12 @@ from auth.credentials import SealedCredentials
 from auth.jwts import JwtIssuer
 from auth.keys import encryption_key, signing_key
 from auth.logins import Logins
+from auth.personal_token_store import PersonalTokenStore
+from auth.personal_tokens import PersonalTokens
+from auth.recovery import Attempts, RecoveryCodes
+from auth.recovery_store import RecoveryCodeStore
+from auth.revocation_store import RevocationStore
+from auth.revocations import RevocationFeed, Wakeup
 from auth.servicer import AuthServicer
 from auth.sessions import Sessions
 from auth.settings import AuthSettings
@@ -28,7 +34,9 @@ def build(settings: AuthSettings, db: Database | None = None) -> tuple[AuthServi
         )
     if db is None:
         db = open_database(settings.url_for("auth", settings.data_dir), MIGRATIONS)
-    store = AuthStore(db)
+    wakeup = Wakeup()
+    revocations = RevocationStore(db, on_commit=wakeup.notify)
+    store = AuthStore(db, events=revocations)
     cipher = TokenCipher(encryption_key(settings))
 
     def seal(access: str, refresh: str, expires_at: datetime) -> SealedCredentials:
@@ -51,5 +59,25 @@ def build(settings: AuthSettings, db: Database | None = None) -> tuple[AuthServi
         seal=seal,
         state_ttl=timedelta(seconds=settings.login_state_ttl_s),
     )
-    sessions = Sessions(store=store, issuer=issuer)
-    return AuthServicer(logins, sessions, tokens), db
+    personal_tokens = PersonalTokens(PersonalTokenStore(db, revocations))
+    sessions = Sessions(
+        store=store, revocations=revocations, issuer=issuer, personal_tokens=personal_tokens
+    )
+    feed = RevocationFeed(
+        store=revocations,
+        wakeup=wakeup,
+        poll_s=settings.revocation_poll_s,
+        max_watchers=settings.revocation_watchers_max,
+    )
+    recovery = RecoveryCodes(
+        store=RecoveryCodeStore(db),
+        users=store,
+        issuer=issuer,
+        attempts=Attempts(
+            settings.recovery_failures_max, timedelta(seconds=settings.recovery_failure_window_s)
+        ),
+    )
+    servicer = AuthServicer(
+        logins, sessions, tokens, feed=feed, personal_tokens=personal_tokens, recovery=recovery
+    )
+    return servicer, db
