@@ -3,8 +3,10 @@ page of it. Nothing here calls Spotify."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kit import errors
-from library.entities import EMPTY_PAGE, Entities, Page
+from library.entities import Entities, Page
 from library.kinds import require_kind
 from library.repository import SaveRepository
 from library.saves import is_save_id
@@ -29,15 +31,46 @@ def no_such(kind: str) -> errors.NotFound:
     return errors.NotFound(f"no such {kind.removesuffix('s')}")
 
 
+@dataclass(frozen=True)
+class Source:
+    """The save a read is answered from and its version of the kind. A save's version never
+    changes (versions are content-addressed), so the same save and paging read the same
+    page: callers may tag it with the save's id."""
+
+    save_id: str
+    version: str
+
+
+@dataclass(frozen=True)
+class SavedPage:
+    """A page and the save it was read from ("" before any save of the kind completed)."""
+
+    save_id: str
+    items_json: list[str]
+    total: int
+
+
+@dataclass(frozen=True)
+class SavedItem:
+    save_id: str
+    item_json: str
+
+
+def _saved(source: Source | None, page: Page | None) -> SavedPage:
+    if source is None or page is None:
+        return SavedPage("", [], 0)
+    return SavedPage(source.save_id, page.items_json, page.total)
+
+
 class Reads:
     def __init__(self, repo: SaveRepository, entities: Entities) -> None:
         self._repo = repo
         self._entities = entities
 
-    def version(self, user_id: str, kind: str, save_id: str = "") -> str | None:
-        """The version of `kind` a read sees: that of the given save (NotFound unless it is
-        the user's and completed the kind), else of the newest save that completed it, else
-        None (no save of that kind has completed yet)."""
+    def source(self, user_id: str, kind: str, save_id: str = "") -> Source | None:
+        """The save a read of `kind` sees: the given one (NotFound unless it is the user's
+        and completed the kind), else the newest save that completed it, else None (no save
+        of that kind has completed yet)."""
         require_kind(kind)
         if save_id:
             save = self._repo.get(user_id, save_id) if is_save_id(save_id) else None
@@ -45,38 +78,53 @@ class Reads:
                 raise errors.NotFound("no such save")
             if not save.completed(kind):
                 raise errors.NotFound(f"that save holds no {kind}")
-            return save.run(kind).version
-        latest = self._repo.latest_completing(user_id, kind)
-        return latest.run(kind).version if latest is not None else None
+        else:
+            save = self._repo.latest_completing(user_id, kind)
+            if save is None:
+                return None
+        return Source(save.id, save.run(kind).version)
 
-    def list_items(self, user_id: str, kind: str, save_id: str, offset: int, limit: int) -> Page:
+    def version(self, user_id: str, kind: str, save_id: str = "") -> str | None:
+        """The version of `kind` a read sees (see `source`)."""
+        source = self.source(user_id, kind, save_id)
+        return source.version if source is not None else None
+
+    def list_items(
+        self, user_id: str, kind: str, save_id: str, offset: int, limit: int
+    ) -> SavedPage:
         offset, limit = paging(offset, limit)
-        version = self.version(user_id, kind, save_id)
-        if version is None:
-            return EMPTY_PAGE
-        return self._entities.list_items(kind, user_id, version, offset, limit)
+        source = self.source(user_id, kind, save_id)
+        if source is None:
+            return _saved(None, None)
+        return _saved(
+            source, self._entities.list_items(kind, user_id, source.version, offset, limit)
+        )
 
-    def get_item(self, user_id: str, kind: str, save_id: str, item_id: str) -> str:
+    def get_item(self, user_id: str, kind: str, save_id: str, item_id: str) -> SavedItem:
         if not item_id:
             raise no_such(kind)
-        version = self.version(user_id, kind, save_id)
-        if version is None:
+        source = self.source(user_id, kind, save_id)
+        if source is None:
             raise no_such(kind)
         try:
-            return self._entities.get_item(kind, user_id, version, item_id)
+            item = self._entities.get_item(kind, user_id, source.version, item_id)
         except errors.NotFound:
             raise no_such(kind) from None
+        return SavedItem(source.save_id, item)
 
     def list_playlist_items(
         self, user_id: str, save_id: str, playlist_id: str, offset: int, limit: int
-    ) -> Page:
+    ) -> SavedPage:
         offset, limit = paging(offset, limit)
         if not playlist_id:
             raise no_such("playlists")
-        version = self.version(user_id, "playlists", save_id)
-        if version is None:
-            return EMPTY_PAGE
+        source = self.source(user_id, "playlists", save_id)
+        if source is None:
+            return _saved(None, None)
         try:
-            return self._entities.list_playlist_items(user_id, version, playlist_id, offset, limit)
+            page = self._entities.list_playlist_items(
+                user_id, source.version, playlist_id, offset, limit
+            )
         except errors.NotFound:
             raise no_such("playlists") from None
+        return _saved(source, page)

@@ -173,3 +173,21 @@ def test_diff_without_saves_or_of_another_users_saves_is_not_found(
         diffs.diff("u1", a.id, b.id)
     with pytest.raises(errors.NotFound):
         diffs.diff("u1", "", b.id)
+
+
+def test_reads_name_the_save_they_were_answered_from(
+    runs: SaveRuns, reads: Reads, entities: Any
+) -> None:
+    assert reads.list_items("u1", "tracks", "", 0, 50).save_id == ""
+    assert reads.list_playlist_items("u1", "", "p1", 0, 50).save_id == ""
+    entities.set("u1", "tracks", ["One"])
+    entities.set("u1", "playlists", ["P1"])
+    first = _save(runs, "u1", [])
+    assert reads.list_items("u1", "tracks", "", 0, 50).save_id == first.id
+    assert reads.list_playlist_items("u1", "", "p1", 0, 50).save_id == first.id
+    assert reads.get_item("u1", "playlists", "", "p1").save_id == first.id
+    only_tracks = _save(runs, "u1", ["tracks"])
+    assert reads.list_items("u1", "tracks", "", 0, 50).save_id == only_tracks.id
+    # Albums keep reading from the save that last included them, and say so.
+    assert reads.list_items("u1", "albums", "", 0, 50).save_id == first.id
+    assert reads.list_items("u1", "tracks", first.id, 0, 50).save_id == first.id
