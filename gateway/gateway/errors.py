@@ -11,7 +11,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
+from gateway import observe
 from gateway.bodies import json_error_message
 from kit import errors
 from kit.status import error_from_rpc
@@ -92,6 +94,18 @@ def response_for(error: errors.TapedeckError) -> JSONResponse:
     return error_response(status, error.code, error.message)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method of every route at the request's path. Starlette's 405 names only the first
+    route it matched, and a path often has one route per method (GET and POST
+    /api/v1/library/saves)."""
+    methods: set[str] = set()
+    for route in observe.every_route(request.app.router.routes):
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.TapedeckError)
     async def _typed(_request: Request, exc: errors.TapedeckError) -> JSONResponse:
@@ -117,9 +131,12 @@ def install(app: FastAPI) -> None:
         return error_response(422, "invalid_request", message)
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
-        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        return error_response(exc.status_code, code, str(exc.detail), headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

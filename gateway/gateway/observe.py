@@ -38,20 +38,20 @@ def route_template(scope: Scope) -> str:
     path = getattr(scope.get("route"), "path", None)
     if isinstance(path, str):
         return path
-    for route in _routes(getattr(scope.get("app"), "routes", [])):
+    for route in every_route(getattr(scope.get("app"), "routes", [])):
         candidate = getattr(route, "path", None)
         if isinstance(candidate, str) and route.matches(scope)[0] is not Match.NONE:
             return candidate
     return UNMATCHED
 
 
-def _routes(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
+def every_route(routes: list[BaseRoute]) -> Iterator[BaseRoute]:
     """Every route, those of included routers too (FastAPI keeps them in `original_router`):
     a request refused before routing (413) is still counted under its route."""
     for route in routes:
         included = getattr(route, "original_router", None)
         if included is not None:
-            yield from _routes(included.routes)
+            yield from every_route(included.routes)
         else:
             yield route
 
