@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from tapedeck.auth.v1 import auth_pb2
 
 from gateway.backends import Backends
 from gateway.observe import note_user
+from gateway.sessions import Sessions, User
 from kit import errors
 
 
@@ -25,7 +24,9 @@ BackendsDep = Annotated[Backends, Depends(get_backends)]
 # Declares the scheme in the OpenAPI document (the Authorize button of /docs); the header is
 # read below, so that every way of getting it wrong is answered the same 401.
 _BEARER = HTTPBearer(
-    scheme_name="bearer", description="a Tapedeck token, from a login", auto_error=False
+    scheme_name="bearer",
+    description="a Tapedeck token: from a login, a recovery code, or a personal access token",
+    auto_error=False,
 )
 
 
@@ -42,18 +43,21 @@ def bearer_token(
 BearerToken = Annotated[str, Depends(bearer_token)]
 
 
-@dataclass(frozen=True)
-class User:
-    id: str
-    spotify_id: str
+def get_sessions(request: Request) -> Sessions:
+    sessions: Sessions = request.app.state.sessions
+    return sessions
 
 
-async def current_user(request: Request, token: BearerToken, backends: BackendsDep) -> User:
-    """Every /api request goes through the auth service: signature, expiry, revocation and
-    the user's Spotify authorization are all checked there."""
-    answer = await backends.auth.Authenticate(auth_pb2.AuthenticateRequest(token=token))
-    note_user(request.scope, answer.user_id)
-    return User(id=answer.user_id, spotify_id=answer.spotify_user_id)
+SessionsDep = Annotated[Sessions, Depends(get_sessions)]
+
+
+async def current_user(request: Request, token: BearerToken, sessions: SessionsDep) -> User:
+    """Every /api request is checked here (gateway.sessions): signature, issuer, audience,
+    expiry and revocation, mostly without a call to the auth service. A user whose Spotify
+    authorization is lost still passes: routes that must call Spotify refuse them."""
+    user = await sessions.authenticate(token)
+    note_user(request.scope, user.id)
+    return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -54,6 +54,38 @@ class SpotifyUser(SpotifyObject):
     id: str
 
 
+class UserNotes(BaseModel):
+    spotify_authorization_lost: bool = Field(
+        description="Spotify no longer accepts the stored login: what is saved stays readable, "
+        "new saves are refused until the person logs in with Spotify again"
+    )
+
+
+class Me(SpotifyUser):
+    """The stored Spotify user object, with Tapedeck's key."""
+
+    tapedeck: UserNotes
+
+
+class PersonalToken(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None = Field(description="null: never expires")
+
+
+class NewPersonalToken(PersonalToken):
+    token: str = Field(description="the secret, shown this once: send it as Authorization: Bearer")
+
+
+class PersonalTokenList(BaseModel):
+    items: list[PersonalToken]
+
+
+class RecoveryCodes(BaseModel):
+    codes: list[str] = Field(description="ten single-use codes, shown this once")
+
+
 class LoginAnswer(BaseModel):
     token: str = Field(description="the Tapedeck token: send it as Authorization: Bearer")
     token_type: Literal["Bearer"]

@@ -75,7 +75,10 @@ def test_login_gives_a_token_that_me_accepts(stack: Stack) -> None:
     token = login(stack.url, "alice")
     me = _me(stack, token)
     assert me.status_code == 200
-    assert me.json() == stack.emulator.user("alice").profile()
+    assert me.json() == {
+        **stack.emulator.user("alice").profile(),
+        "tapedeck": {"spotify_authorization_lost": False},
+    }
     assert "email" not in me.json()  # the 2026 development-mode shape, stored as given
 
 

@@ -10,13 +10,15 @@ from fastapi.responses import RedirectResponse
 from tapedeck.auth.v1 import auth_pb2
 
 from gateway.bodies import JsonBodyRoute
-from gateway.deps import BackendsDep, BearerToken, CurrentUser
+from gateway.deps import BackendsDep, BearerToken, CurrentUser, SessionsDep
 from gateway.openapi import AUTHENTICATED, error_responses
-from gateway.schemas import LoginAnswer, SpotifyUser
+from gateway.schemas import LoginAnswer, Me
 
 router = APIRouter(tags=["auth"], route_class=JsonBodyRoute)
 
 ShortText = Annotated[str, Query(max_length=2048)]
+
+NO_STORE = {"Cache-Control": "no-store"}
 
 LOCATION = {"Location": {"description": "where to go", "schema": {"type": "string"}}}
 
@@ -67,13 +69,19 @@ async def callback(
 
 
 @router.post("/auth/logout", status_code=204, responses=error_responses(*AUTHENTICATED, 413))
-async def logout(token: BearerToken, backends: BackendsDep) -> Response:
-    await backends.auth.Logout(auth_pb2.LogoutRequest(token=token))
-    return Response(status_code=204)
+async def logout(token: BearerToken, sessions: SessionsDep) -> Response:
+    await sessions.logout(token)
+    return Response(status_code=204, headers=NO_STORE)
 
 
-@router.get("/api/v1/me", response_model=SpotifyUser, responses=error_responses(*AUTHENTICATED))
+@router.get("/api/v1/me", response_model=Me, responses=error_responses(*AUTHENTICATED))
 async def me(user: CurrentUser, backends: BackendsDep) -> Response:
     answer = await backends.auth.GetUser(auth_pb2.GetUserRequest(user_id=user.id))
-    # The stored Spotify object, byte for byte.
-    return Response(answer.user_json, media_type="application/json")
+    # The stored Spotify object byte for byte, Tapedeck's key spliced in after its keys.
+    notes = json.dumps({"spotify_authorization_lost": answer.spotify_authorization_lost})
+    stored = answer.user_json.rstrip()
+    head = stored[:-1].rstrip()
+    separator = "" if head.endswith("{") else ", "
+    return Response(
+        f'{head}{separator}"tapedeck": {notes}}}', media_type="application/json", headers=NO_STORE
+    )

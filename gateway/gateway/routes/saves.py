@@ -53,6 +53,11 @@ async def start_save(
     backends: BackendsDep,
     body: Annotated[SaveRequest | None, Body()] = None,
 ) -> JSONResponse:
+    if user.spotify_authorization_lost:
+        # A save must call Spotify; what is saved stays readable (docs/api.md "Errors").
+        raise errors.SpotifyAuthorizationLost(
+            "Spotify no longer accepts your login: log in with Spotify again to save"
+        )
     request = body or SaveRequest()
     answer = await backends.library.StartSave(
         library_pb2.StartSaveRequest(

@@ -1,0 +1,83 @@
+"""The public keys that verify Tapedeck's JWTs, by `kid`, and the check of a JWT against them
+(signature, algorithm, issuer, audience, expiry). Imports no gRPC: sessions.py fetches."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kit import errors
+
+# The only algorithm accepted, whatever a token's header says: `alg: none` and HS256 signed
+# with the public key's bytes are refused before any key is used.
+ALGORITHM = "EdDSA"
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti"]
+
+
+@dataclass(frozen=True)
+class Claims:
+    user_id: str
+    token_id: str
+    expires_at: float
+
+
+class UnknownKey(Exception):
+    """The token names a key this ring does not hold (yet): fetch the keys again."""
+
+
+def key_id(token: str) -> str:
+    """The `kid` of a JWT's header; a token that has none cannot be checked."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise errors.Unauthenticated("the token is not valid") from None
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise errors.Unauthenticated("the token is not valid")
+    if header.get("alg") != ALGORITHM:
+        raise errors.Unauthenticated("the token is not valid")
+    return kid
+
+
+class KeyRing:
+    def __init__(self) -> None:
+        self._keys: dict[str, Ed25519PublicKey] = {}
+        self._issuer = ""
+        self._audience = ""
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self._keys)
+
+    def replace(self, keys: Mapping[str, bytes], issuer: str, audience: str) -> None:
+        """The auth service's keys now (raw 32-byte Ed25519 public keys by `kid`)."""
+        self._keys = {kid: Ed25519PublicKey.from_public_bytes(raw) for kid, raw in keys.items()}
+        self._issuer = issuer
+        self._audience = audience
+
+    def verify(self, token: str) -> Claims:
+        """The token's claims; UnknownKey when its `kid` is not held, Unauthenticated for
+        every other flaw."""
+        key = self._keys.get(key_id(token))
+        if key is None:
+            raise UnknownKey
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise errors.Unauthenticated("the token has expired") from None
+        except jwt.PyJWTError:
+            raise errors.Unauthenticated("the token is not valid") from None
+        user_id, token_id = claims["sub"], claims["jti"]
+        if not isinstance(user_id, str) or not isinstance(token_id, str):
+            raise errors.Unauthenticated("the token is not valid")
+        return Claims(user_id=user_id, token_id=token_id, expires_at=float(claims["exp"]))
