@@ -6,17 +6,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from gateway import errors, openapi
 from gateway.backends import open_backends
-from gateway.middleware import BodyLimit
+from gateway.middleware import BodyLimit, SecurityHeaders
 from gateway.observe import Observe
-from gateway.routes import auth, health, home, library, saves, tokens
+from gateway.routes import auth, docs, health, home, library, saves, tokens
 from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
 from gateway.streams import OpenStreams
 from gateway.watcher import RevocationWatcher
 from kit.credentials import Credential
+
+
+class Gateway(FastAPI):
+    """FastAPI with the security headers outside even Starlette's outermost error handler,
+    which answers a 500 outside every middleware added with `add_middleware`."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: GatewaySettings = self.state.settings
+        https = settings.public_url.lower().startswith("https://")
+        return SecurityHeaders(super().build_middleware_stack(), hsts=https)
 
 
 def create_app(settings: GatewaySettings, internal_token: Credential | str) -> FastAPI:
@@ -35,17 +46,21 @@ def create_app(settings: GatewaySettings, internal_token: Credential | str) -> F
             await watcher.stop()
             await backends.close()
 
-    app = FastAPI(
+    app = Gateway(
         title="Tapedeck",
         version="0.1.0",
         description="Keep your Spotify library safe and portable (see docs/api.md).",
         lifespan=lifespan,
+        # gateway.routes.docs serves /docs from the gateway's own files; FastAPI's pages
+        # load Swagger UI and ReDoc from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.streams = OpenStreams()
     errors.install(app)
     openapi.install(app)
-    for module in (home, health, auth, tokens, saves, library):
+    for module in (home, health, docs, auth, tokens, saves, library):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(Observe)

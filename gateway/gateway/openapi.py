@@ -14,6 +14,8 @@ _MEANING = {
     400: 'refused input: see the message (docs/api.md "Errors")',
     401: "invalid_token: no Bearer token, or one that is invalid, expired or revoked; or "
     "spotify_authorization_lost",
+    403: "forbidden: not allowed from where the request came (/metrics without "
+    "TAPEDECK_METRICS_TOKEN: a client that is not on a loopback address)",
     404: "not_found: no such object for this user, a malformed id, or a save without that kind",
     409: "conflict: a save is already running; it is under `save`",
     413: "payload_too_large: the body is over TAPEDECK_MAX_BODY_BYTES",

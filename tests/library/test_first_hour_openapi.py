@@ -27,7 +27,7 @@ AUTHENTICATED = {401, 500, 503}
 ERRORS: dict[Operation, set[int]] = {
     ("get", "/healthz"): {500},
     ("get", "/readyz"): {500, 503},
-    ("get", "/metrics"): {500},
+    ("get", "/metrics"): {401, 403, 500},
     ("get", "/auth/login"): {400, 422, 500, 503},
     ("get", "/auth/callback"): {400, 422, 500, 503},
     ("post", "/auth/logout"): AUTHENTICATED | {413},

@@ -1,11 +1,14 @@
-"""Liveness, readiness (every backend's gRPC health) and Prometheus metrics."""
+"""Liveness, readiness (every backend's gRPC health) and Prometheus metrics, these for the
+operator only: a token, or a loopback client (docs/operations.md "Metrics")."""
 
 from __future__ import annotations
 
 import asyncio
+import hmac
+import ipaddress
 
 import grpc
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from grpc_health.v1 import health_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -14,6 +17,8 @@ from gateway.bodies import JsonBodyRoute
 from gateway.deps import BackendsDep
 from gateway.openapi import error_responses, not_ready
 from gateway.schemas import Health, Ready
+from gateway.settings import GatewaySettings
+from kit import errors
 
 router = APIRouter(tags=["health"], route_class=JsonBodyRoute)
 
@@ -60,7 +65,33 @@ async def readyz(backends: BackendsDep) -> JSONResponse:
     "/metrics",
     response_class=PlainTextResponse,
     response_description="Prometheus text format",
-    responses=error_responses(500, beside="text/plain"),
+    responses=error_responses(401, 403, 500, beside="text/plain"),
 )
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    settings: GatewaySettings = request.app.state.settings
+    if settings.metrics_token is not None:
+        _check_metrics_token(request, settings.metrics_token.get_secret_value())
+    elif not _is_loopback(request.client.host if request.client else None):
+        raise errors.PermissionDenied(
+            "/metrics answers loopback clients only, unless TAPEDECK_METRICS_TOKEN is set"
+        )
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _check_metrics_token(request: Request, expected: str) -> None:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    # Constant time: how much of a guess matched must not show in how long the answer took.
+    matches = hmac.compare_digest(given.strip().encode(), expected.encode())
+    if scheme.lower() != "bearer" or not matches:
+        raise errors.Unauthenticated("/metrics needs Authorization: Bearer <the metrics token>")
+
+
+def _is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 and ::ffff:127.x; anything else, a Unix socket's peer included, is not."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback

@@ -4,8 +4,9 @@ token, how to log in (docs/api.md "The start page").
 
 The token travels in the URL's fragment, which browsers never send to a server, so it
 reaches no log. The page reads it with a few lines of inline script, allowed by their hash
-and nothing else (Content-Security-Policy), shows it, and takes it out of the address bar
-and the history. The page loads nothing from anywhere and sends no referrer."""
+and nothing else (a Content-Security-Policy stricter than the app's), shows it, and takes it
+out of the address bar and the history. The page loads nothing from anywhere and sends no
+referrer."""
 
 from __future__ import annotations
 
@@ -100,12 +101,9 @@ def _policy() -> str:
     )
 
 
-HEADERS = {
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
+# nosniff, no-referrer and no framing come with every answer (gateway.middleware); this
+# page's policy replaces the app's, which would allow scripts from the whole origin.
+HEADERS = {"Cache-Control": "no-store"}
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
