@@ -1,16 +1,22 @@
 """Library reads: a user's saved playlists, their items, liked songs, albums and artists, as
-Spotify returned them (docs/api.md "Library reads"). Items are spliced in as stored."""
+Spotify returned them (docs/api.md "Library reads"). Items are spliced in as stored.
+
+A page read from a save is tagged (gateway.etags), answered 304 to a matching
+If-None-Match, and kept in the read cache (gateway.cache): a hot page whose save the cache
+knows costs no call to the library."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from tapedeck.library.v1 import library_pb2
 
-from gateway import ids
+from gateway import etags, ids
 from gateway.bodies import JsonBodyRoute
+from gateway.cache import ReadCache, of_app
 from gateway.deps import Backends, BackendsDep, CurrentUser, User
 from gateway.kinds import kind_name
 from gateway.notices import NOTICE_HEADER, before_first_save
@@ -48,39 +54,108 @@ def read_query(save: SaveParam = None, limit: Limit = 50, offset: Offset = 0) ->
 
 ReadQueryDep = Annotated[ReadQuery, Depends(read_query)]
 
+
+def read_cache(request: Request) -> ReadCache:
+    return of_app(request.app.state)
+
+
+ReadCacheDep = Annotated[ReadCache, Depends(read_cache)]
+
+JSON = "application/json"
+
+# A read's answer and the save it came from ("" before any save of its kind completed).
+Answer = tuple[Response, str]
+
+
+async def _cached(
+    request: Request,
+    user: User,
+    cache: ReadCache,
+    kind: str,
+    save: str | None,
+    read: Callable[[], Awaitable[Answer]],
+) -> Response:
+    """The read's answer, tagged: from the cache when it knows the page, 304 when the client
+    already holds it, else `read()`, kept for next time."""
+    save_id = save or cache.latest.get(user.id, kind)
+    if save_id:
+        tag = etags.etag(request, user.id, save_id)
+        if etags.matches(request, tag):
+            return etags.not_modified(tag)
+        body = cache.pages.get(tag)
+        if body is not None:
+            return etags.tagged(Response(body, media_type=JSON), tag)
+    before = cache.latest.snapshot(user.id)
+    response, save_id = await read()
+    if not save_id:
+        return response
+    if not save:
+        cache.latest.remember(user.id, kind, save_id, before)
+    tag = etags.etag(request, user.id, save_id)
+    if etags.matches(request, tag):
+        return etags.not_modified(tag)
+    cache.pages.keep(tag, bytes(response.body))
+    return etags.tagged(response, tag)
+
+
+_TAG_HEADERS = {
+    "ETag": {
+        "description": "the page's tag, once a save of the kind has completed; sent back in "
+        "If-None-Match, it is answered 304 Not Modified with no body while it still matches",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {"description": "private, no-cache", "schema": {"type": "string"}},
+}
+TAGGED = {"headers": _TAG_HEADERS}
 # An empty page read before any save of its kind has completed says so (gateway.notices).
 NOTICE = {
     "headers": {
         NOTICE_HEADER: {
             "description": "only on an empty page before any save of the kind completed: why",
             "schema": {"type": "string"},
-        }
+        },
+        **_TAG_HEADERS,
     }
 }
 
 
 async def _list(
-    request: Request, backends: Backends, user: User, kind: library_pb2.Kind, query: ReadQuery
+    request: Request,
+    backends: Backends,
+    cache: ReadCache,
+    user: User,
+    kind: library_pb2.Kind,
+    query: ReadQuery,
 ) -> Response:
     save, limit, offset = query.save, query.limit, query.offset
-    answer = await backends.library.ListItems(
-        library_pb2.ListItemsRequest(
-            user_id=user.id,
-            kind=kind,
-            save_id=save or "",
-            offset=offset,
-            limit=limit,
+
+    async def read() -> Answer:
+        answer = await backends.library.ListItems(
+            library_pb2.ListItemsRequest(
+                user_id=user.id,
+                kind=kind,
+                save_id=save or "",
+                offset=offset,
+                limit=limit,
+            )
         )
-    )
-    page = page_response(request, answer.items_json, answer.total, offset, limit)
-    return await _noticed(page, backends, user, kind_name(kind), query, answer.total)
+        page = page_response(request, answer.items_json, answer.total, offset, limit)
+        noticed = await _noticed(page, backends, user, kind_name(kind), query, answer)
+        return noticed, answer.save_id
+
+    return await _cached(request, user, cache, kind_name(kind), save, read)
 
 
 async def _noticed(
-    page: Response, backends: Backends, user: User, kind: str, query: ReadQuery, total: int
+    page: Response,
+    backends: Backends,
+    user: User,
+    kind: str,
+    query: ReadQuery,
+    answer: library_pb2.ListItemsResponse | library_pb2.ListPlaylistItemsResponse,
 ) -> Response:
     """An empty page read before any save of its kind has completed says so in a header."""
-    if total == 0 and not query.save:
+    if answer.total == 0 and not answer.save_id and not query.save:
         notice = await before_first_save(backends, user.id, kind)
         if notice is not None:
             page.headers[NOTICE_HEADER] = notice
@@ -96,28 +171,39 @@ async def playlists(
     request: Request,
     user: CurrentUser,
     backends: BackendsDep,
+    cache: ReadCacheDep,
     query: ReadQueryDep,
 ) -> Response:
-    return await _list(request, backends, user, library_pb2.KIND_PLAYLISTS, query)
+    return await _list(request, backends, cache, user, library_pb2.KIND_PLAYLISTS, query)
 
 
 @router.get(
     "/api/v1/playlists/{playlist_id}",
     response_model=Playlist,
-    responses=error_responses(*AUTHENTICATED, 404),
+    responses={200: TAGGED, **error_responses(*AUTHENTICATED, 404)},
 )
 async def playlist(
-    playlist_id: str, user: CurrentUser, backends: BackendsDep, save: SaveParam = None
+    request: Request,
+    playlist_id: str,
+    user: CurrentUser,
+    backends: BackendsDep,
+    cache: ReadCacheDep,
+    save: SaveParam = None,
 ) -> Response:
-    answer = await backends.library.GetItem(
-        library_pb2.GetItemRequest(
-            user_id=user.id,
-            kind=library_pb2.KIND_PLAYLISTS,
-            save_id=save or "",
-            item_id=ids.spotify_id(playlist_id, "playlist"),
+    item_id = ids.spotify_id(playlist_id, "playlist")
+
+    async def read() -> Answer:
+        answer = await backends.library.GetItem(
+            library_pb2.GetItemRequest(
+                user_id=user.id,
+                kind=library_pb2.KIND_PLAYLISTS,
+                save_id=save or "",
+                item_id=item_id,
+            )
         )
-    )
-    return Response(answer.item_json, media_type="application/json")
+        return Response(answer.item_json, media_type=JSON), answer.save_id
+
+    return await _cached(request, user, cache, "playlists", save, read)
 
 
 @router.get(
@@ -130,19 +216,25 @@ async def playlist_tracks(
     playlist_id: str,
     user: CurrentUser,
     backends: BackendsDep,
+    cache: ReadCacheDep,
     query: ReadQueryDep,
 ) -> Response:
-    answer = await backends.library.ListPlaylistItems(
-        library_pb2.ListPlaylistItemsRequest(
-            user_id=user.id,
-            save_id=query.save or "",
-            playlist_id=ids.spotify_id(playlist_id, "playlist"),
-            offset=query.offset,
-            limit=query.limit,
+    item_id = ids.spotify_id(playlist_id, "playlist")
+
+    async def read() -> Answer:
+        answer = await backends.library.ListPlaylistItems(
+            library_pb2.ListPlaylistItemsRequest(
+                user_id=user.id,
+                save_id=query.save or "",
+                playlist_id=item_id,
+                offset=query.offset,
+                limit=query.limit,
+            )
         )
-    )
-    page = page_response(request, answer.items_json, answer.total, query.offset, query.limit)
-    return await _noticed(page, backends, user, "playlists", query, answer.total)
+        page = page_response(request, answer.items_json, answer.total, query.offset, query.limit)
+        return await _noticed(page, backends, user, "playlists", query, answer), answer.save_id
+
+    return await _cached(request, user, cache, "playlists", query.save, read)
 
 
 @router.get(
@@ -154,9 +246,10 @@ async def tracks(
     request: Request,
     user: CurrentUser,
     backends: BackendsDep,
+    cache: ReadCacheDep,
     query: ReadQueryDep,
 ) -> Response:
-    return await _list(request, backends, user, library_pb2.KIND_TRACKS, query)
+    return await _list(request, backends, cache, user, library_pb2.KIND_TRACKS, query)
 
 
 @router.get(
@@ -168,9 +261,10 @@ async def albums(
     request: Request,
     user: CurrentUser,
     backends: BackendsDep,
+    cache: ReadCacheDep,
     query: ReadQueryDep,
 ) -> Response:
-    return await _list(request, backends, user, library_pb2.KIND_ALBUMS, query)
+    return await _list(request, backends, cache, user, library_pb2.KIND_ALBUMS, query)
 
 
 @router.get(
@@ -182,6 +276,7 @@ async def artists(
     request: Request,
     user: CurrentUser,
     backends: BackendsDep,
+    cache: ReadCacheDep,
     query: ReadQueryDep,
 ) -> Response:
-    return await _list(request, backends, user, library_pb2.KIND_ARTISTS, query)
+    return await _list(request, backends, cache, user, library_pb2.KIND_ARTISTS, query)
