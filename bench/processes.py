@@ -45,6 +45,15 @@ class Processes:
             stderr=subprocess.STDOUT,
         )
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """User + system CPU time each running process has used so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        used = {}
+        for name, process in self.running.items():
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[name] = (int(fields[11]) + int(fields[12])) / tick
+        return used
+
     def stop(self) -> None:
         for process in self.running.values():
             process.terminate()
@@ -104,6 +113,28 @@ def _start_emulator(processes: Processes, emulator_args: tuple[str, ...]) -> str
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/_emulator/health")
     return url
+
+
+@contextmanager
+def raw_server() -> Iterator[str]:
+    """Yields the URL of `raw_server.py` in a process of its own: the simplest fast server,
+    against which the load generator's own ceiling is measured."""
+    with tempfile.TemporaryDirectory(prefix="tapedeck-bench-") as tmp:
+        port = free_port()
+        log = open(Path(tmp) / "raw_server.log", "wb")  # noqa: SIM115 - lives with the process
+        process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("raw_server.py")), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_http(f"{url}/healthz")
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+            log.close()
 
 
 @contextmanager
