@@ -72,7 +72,7 @@ class PersonalTokens:
             raise errors.InvalidArgument(
                 f"expires_in_days must be 1 to {MAX_DAYS}, or none for a token without expiry"
             )
-        now = self._clock().replace(microsecond=0)
+        now = self._clock()
         expires_at = now + timedelta(days=expires_in_days) if expires_in_days else None
         token = PersonalToken(uuid.uuid4().hex, name, now, expires_at)
         secret = PREFIX + secrets.token_urlsafe(32)
