@@ -21,6 +21,8 @@ _MEANING = {
     413: "payload_too_large: the body is over TAPEDECK_MAX_BODY_BYTES",
     422: "invalid_request: a parameter or body field out of range or of the wrong type, or a "
     "body that is not JSON; the message names the field or where parsing stopped",
+    429: "rate_limited: too many at once (pending logins, event streams, saves); try again "
+    "after Retry-After seconds",
     500: "internal: a bug; the details are in the server's log",
     503: "service_unavailable: a backend service is down or restarting; try again after "
     "Retry-After seconds",
@@ -45,7 +47,7 @@ def error_responses(*statuses: int, beside: str = "") -> dict[int | str, dict[st
             answer["content"] = {"application/json": {"schema": {"$ref": ref}}}
         else:
             answer["model"] = model
-        if status == 503:
+        if status in (429, 503):
             answer["headers"] = _RETRY_AFTER
         answers[status] = answer
     return answers

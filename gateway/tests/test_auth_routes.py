@@ -83,8 +83,9 @@ def test_login_gives_a_token_that_me_accepts(stack: Stack) -> None:
 
 
 def test_the_json_callback_returns_token_type_expiry_and_user(stack: Stack) -> None:
-    callback = follow_to_callback(stack.url, "alice")
-    answer = requests.get(callback, headers={"Accept": "application/json"}, timeout=10)
+    browser = requests.Session()
+    callback = follow_to_callback(stack.url, "alice", browser=browser)
+    answer = browser.get(callback, headers={"Accept": "application/json"}, timeout=10)
     body = answer.json()
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] > 0
@@ -92,8 +93,9 @@ def test_the_json_callback_returns_token_type_expiry_and_user(stack: Stack) -> N
 
 
 def test_the_browser_callback_redirects_home_with_the_token_in_the_fragment(stack: Stack) -> None:
-    callback = follow_to_callback(stack.url, "alice", return_to="/playlists")
-    answer = requests.get(callback, allow_redirects=False, timeout=10)
+    browser = requests.Session()
+    callback = follow_to_callback(stack.url, "alice", return_to="/playlists", browser=browser)
+    answer = browser.get(callback, allow_redirects=False, timeout=10)
     assert answer.status_code == 302
     location = urlsplit(answer.headers["location"])
     assert f"{location.scheme}://{location.netloc}" == stack.url
@@ -238,17 +240,19 @@ def test_bad_callbacks_get_400_or_422(stack: Stack, query: dict[str, str]) -> No
 
 
 def test_a_reused_state_gets_400(stack: Stack) -> None:
-    callback = follow_to_callback(stack.url, "alice")
-    first = requests.get(callback, headers={"Accept": "application/json"}, timeout=10)
+    browser = requests.Session()
+    callback = follow_to_callback(stack.url, "alice", browser=browser)
+    first = browser.get(callback, headers={"Accept": "application/json"}, timeout=10)
     assert first.status_code == 200
-    again = requests.get(callback, headers={"Accept": "application/json"}, timeout=10)
+    again = browser.get(callback, headers={"Accept": "application/json"}, timeout=10)
     _assert_error(again, 400, "bad_request")
 
 
 def test_access_denied_gets_400(stack: Stack) -> None:
-    callback = follow_to_callback(stack.url, "alice", deny=True)
+    browser = requests.Session()
+    callback = follow_to_callback(stack.url, "alice", deny=True, browser=browser)
     assert "error=access_denied" in callback
-    _assert_error(requests.get(callback, timeout=10), 400, "bad_request")
+    _assert_error(browser.get(callback, timeout=10), 400, "bad_request")
 
 
 def test_an_auth_service_that_is_down_gives_503_and_the_gateway_recovers(

@@ -48,8 +48,9 @@ class Page(HTMLParser):
 
 def _browser_login(stack: Stack) -> tuple[str, requests.Response]:
     """The URL a browser lands on after logging in, and what the gateway answers there."""
-    callback = follow_to_callback(stack.url, "tapedeck-demo")
-    redirect = requests.get(callback, headers=BROWSER, allow_redirects=False, timeout=10)
+    browser = requests.Session()
+    callback = follow_to_callback(stack.url, "tapedeck-demo", browser=browser)
+    redirect = browser.get(callback, headers=BROWSER, allow_redirects=False, timeout=10)
     assert redirect.status_code == 302, redirect.text
     landing = redirect.headers["location"]
     # A browser asks for the URL without its fragment; requests does the same.

@@ -28,7 +28,7 @@ ERRORS: dict[Operation, set[int]] = {
     ("get", "/healthz"): {500},
     ("get", "/readyz"): {500, 503},
     ("get", "/metrics"): {401, 403, 500},
-    ("get", "/auth/login"): {400, 422, 500, 503},
+    ("get", "/auth/login"): {400, 422, 429, 500, 503},
     ("get", "/auth/callback"): {400, 422, 500, 503},
     ("post", "/auth/logout"): AUTHENTICATED | {413},
     ("get", "/api/v1/me"): AUTHENTICATED,
@@ -201,11 +201,11 @@ def test_real_answers_match_the_document(shared: tuple[Stack, str], spec: dict[s
     call(anonymous, "GET", "/auth/login")
     call(anonymous, "GET", "/auth/login", params={"return_to": "https://elsewhere.example"})
     call(anonymous, "GET", "/auth/callback", params={"code": "c", "state": "unknown"})
-    callback = follow_to_callback(url, "tapedeck-demo")
+    callback = follow_to_callback(url, "tapedeck-demo", browser=anonymous)
     login = call(
         anonymous, "GET", callback.removeprefix(url), headers={"Accept": "application/json"}
     )
-    callback = follow_to_callback(url, "tapedeck-demo")
+    callback = follow_to_callback(url, "tapedeck-demo", browser=anonymous)
     call(anonymous, "GET", callback.removeprefix(url))  # a browser: 302
     call(
         anonymous,

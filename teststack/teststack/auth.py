@@ -58,7 +58,9 @@ def login_user(auth_address: str, emulator: Emulator, user_id: str, internal_tok
     channel = open_channel(auth_address, internal_token, timeout=10)
     try:
         stub = auth_pb2_grpc.AuthServiceStub(channel)
-        start = stub.StartLogin(auth_pb2.StartLoginRequest(return_to="/"))
+        start = stub.StartLogin(
+            auth_pb2.StartLoginRequest(return_to="/", client_address="127.0.0.1")
+        )
         parts = urlsplit(start.authorize_url)
         query = parse_qs(parts.query)
         query["emulator_user"] = [user_id]
@@ -69,7 +71,11 @@ def login_user(auth_address: str, emulator: Emulator, user_id: str, internal_tok
         )
         callback = parse_qs(urlsplit(approved.headers["location"]).query)
         done = stub.CompleteLogin(
-            auth_pb2.CompleteLoginRequest(code=callback["code"][0], state=callback["state"][0])
+            auth_pb2.CompleteLoginRequest(
+                code=callback["code"][0],
+                state=callback["state"][0],
+                browser_nonce=start.browser_nonce,
+            )
         )
         return str(done.user_id)
     finally:

@@ -8,10 +8,16 @@ import requests
 
 
 def follow_to_callback(
-    gateway_url: str, emulator_user: str, return_to: str = "/", deny: bool = False
+    gateway_url: str,
+    emulator_user: str,
+    return_to: str = "/",
+    deny: bool = False,
+    browser: requests.Session | None = None,
 ) -> str:
-    """The gateway callback URL (with code and state) Spotify would send the browser to."""
-    start = requests.get(
+    """The gateway callback URL (with code and state) Spotify would send the browser to.
+    The login cookie the gateway sets lands in `browser`: only a request carrying it can
+    complete the login (it is bound to the browser that started it)."""
+    start = (browser or requests.Session()).get(
         f"{gateway_url}/auth/login",
         params={"return_to": return_to},
         allow_redirects=False,
@@ -35,8 +41,9 @@ def follow_to_callback(
 
 def login(gateway_url: str, emulator_user: str = "tapedeck-demo") -> str:
     """A Tapedeck JWT for that emulator user."""
-    callback = follow_to_callback(gateway_url, emulator_user)
-    answer = requests.get(callback, headers={"Accept": "application/json"}, timeout=10)
+    with requests.Session() as browser:
+        callback = follow_to_callback(gateway_url, emulator_user, browser=browser)
+        answer = browser.get(callback, headers={"Accept": "application/json"}, timeout=10)
     assert answer.status_code == 200, answer.text
     token: str = answer.json()["token"]
     return token

@@ -1,4 +1,10 @@
-"""Spotify's accounts service (authorize, code exchange, refresh) through spotipy's OAuth.
+"""Spotify's accounts service (authorize, code exchange, refresh) through spotipy's OAuth,
+with PKCE (S256) on top: the challenge rides on spotipy's authorize URL, and the code
+exchange, which spotipy's confidential client cannot send a verifier with (only its public
+SpotifyPKCE client can, and that one sends no secret), is one POST of our own.
+
+A refusal naming the app (`invalid_client`: a wrong or revoked client secret) is an outage
+of Tapedeck, never a user's lost authorization.
 
 Blocking: callers run it on their own threads. spotipy is imported on first use, not at
 start: it imports redis (for a cache Tapedeck never uses), about 0.15 s of the auth
@@ -10,13 +16,13 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import requests
 
 from kit import errors
 
 if TYPE_CHECKING:
-    from spotipy.cache_handler import MemoryCacheHandler
     from spotipy.oauth2 import SpotifyOAuth
 
 SCOPES = (
@@ -55,10 +61,6 @@ class SpotifyAccounts:
     @cached_property
     def _oauth(self) -> SpotifyOAuth:
         from spotipy.cache_handler import MemoryCacheHandler
-
-        return self._new_oauth(MemoryCacheHandler())
-
-    def _new_oauth(self, cache: MemoryCacheHandler) -> SpotifyOAuth:
         from spotipy.oauth2 import SpotifyOAuth
 
         oauth = SpotifyOAuth(
@@ -66,7 +68,7 @@ class SpotifyAccounts:
             client_secret=self._client_secret,
             redirect_uri=self._redirect_uri,
             scope=SCOPES,
-            cache_handler=cache,
+            cache_handler=MemoryCacheHandler(),
             open_browser=False,
             requests_session=self._session,
             requests_timeout=self._timeout,
@@ -75,26 +77,35 @@ class SpotifyAccounts:
         oauth.OAUTH_TOKEN_URL = f"{self._accounts_url}/api/token"
         return oauth
 
-    def authorize_url(self, state: str) -> str:
+    def authorize_url(self, state: str, code_challenge: str) -> str:
         url: str = self._oauth.get_authorize_url(state=state)
-        return url
+        pkce = urlencode({"code_challenge": code_challenge, "code_challenge_method": "S256"})
+        return f"{url}&{pkce}"
 
-    def exchange_code(self, code: str) -> TokenSet:
-        # spotipy hands the whole token set (refresh token, expiry) only through its cache
-        # now that `as_dict=True` is deprecated: one cache per exchange, so concurrent
-        # logins never read each other's.
-        from spotipy.cache_handler import MemoryCacheHandler
-        from spotipy.oauth2 import SpotifyOauthError
-
-        cache = MemoryCacheHandler()
+    def exchange_code(self, code: str, code_verifier: str) -> TokenSet:
         try:
-            self._new_oauth(cache).get_access_token(code, as_dict=False, check_cache=False)
-            info = cache.get_cached_token()
-        except SpotifyOauthError as exc:
-            raise errors.InvalidArgument(f"Spotify refused the login: {exc.error}") from None
+            answer = self._session.post(
+                f"{self._accounts_url}/api/token",
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": self._redirect_uri,
+                    "code_verifier": code_verifier,
+                },
+                auth=(self._client_id, self._client_secret),
+                timeout=self._timeout,
+            )
         except requests.RequestException:
             raise errors.Unavailable("Spotify's accounts service is unreachable") from None
-        return _token_set(info)
+        info = _json(answer)
+        if answer.status_code == 200 and isinstance(info.get("access_token"), str):
+            return _token_set(info)
+        error = info.get("error")
+        if error == "invalid_client":
+            raise errors.Unavailable("Spotify refused Tapedeck's app credentials")
+        if answer.status_code in (400, 401) and isinstance(error, str):
+            raise errors.InvalidArgument(f"Spotify refused the login: {error[:100]}")
+        raise errors.Unavailable(f"Spotify's accounts service answered {answer.status_code}")
 
     def refresh(self, refresh_token: str) -> TokenSet:
         from spotipy.oauth2 import SpotifyOauthError
@@ -102,7 +113,9 @@ class SpotifyAccounts:
         try:
             info = self._oauth.refresh_access_token(refresh_token)
         except SpotifyOauthError as exc:
-            if exc.error in ("invalid_grant", "invalid_client"):
+            if exc.error == "invalid_client":
+                raise errors.Unavailable("Spotify refused Tapedeck's app credentials") from None
+            if exc.error == "invalid_grant":
                 raise errors.SpotifyAuthorizationLost(
                     "Spotify no longer accepts this login; log in again"
                 ) from None
@@ -130,6 +143,14 @@ class SpotifyAccounts:
         except requests.RequestException:
             raise errors.Unavailable("Spotify is unreachable") from None
         return me
+
+
+def _json(answer: requests.Response) -> dict[str, Any]:
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _token_set(info: dict[str, Any]) -> TokenSet:

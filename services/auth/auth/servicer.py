@@ -94,13 +94,20 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     def StartLogin(
         self, request: auth_pb2.StartLoginRequest, context: Any
     ) -> auth_pb2.StartLoginResponse:
-        url, state = self._logins.start(request.return_to)
-        return auth_pb2.StartLoginResponse(authorize_url=url, state=state)
+        started = self._logins.start(request.return_to, request.client_address)
+        return auth_pb2.StartLoginResponse(
+            authorize_url=started.authorize_url,
+            state=started.state,
+            browser_nonce=started.browser_nonce,
+            expires_in=started.expires_in,
+        )
 
     def CompleteLogin(
         self, request: auth_pb2.CompleteLoginRequest, context: Any
     ) -> auth_pb2.CompleteLoginResponse:
-        login = self._logins.complete(request.code, request.state, request.error)
+        login = self._logins.complete(
+            request.code, request.state, request.error, request.browser_nonce
+        )
         return auth_pb2.CompleteLoginResponse(
             token=login.token,
             expires_in=login.expires_in,

@@ -17,6 +17,9 @@ class AuthSettings(TapedeckSettings, SpotifySettings, DatabaseSettings):
     token_encryption_key: SecretStr | None = None
     # How long a login may take between /auth/login and the callback, in seconds.
     login_state_ttl_s: int = Field(default=600, gt=0)
+    # Logins started and not yet finished, at most: from one client address, and in all.
+    login_pending_per_client: int = Field(default=20, gt=0)
+    login_pending_total: int = Field(default=10_000, gt=0)
 
     # How often a revocation watcher looks for changes other replicas wrote, in seconds
     # (this process's own changes reach its watchers at once).

@@ -9,7 +9,7 @@ from auth.cipher import TokenCipher
 from auth.credentials import SealedCredentials
 from auth.jwts import JwtIssuer
 from auth.keys import encryption_key, signing_key
-from auth.logins import Logins
+from auth.logins import Caps, Logins
 from auth.personal_token_store import PersonalTokenStore
 from auth.personal_tokens import PersonalTokens
 from auth.recovery import Attempts, RecoveryCodes
@@ -58,6 +58,7 @@ def build(settings: AuthSettings, db: Database | None = None) -> tuple[AuthServi
         issuer=issuer,
         seal=seal,
         state_ttl=timedelta(seconds=settings.login_state_ttl_s),
+        caps=Caps(settings.login_pending_per_client, settings.login_pending_total),
     )
     personal_tokens = PersonalTokens(PersonalTokenStore(db, revocations))
     sessions = Sessions(

@@ -27,16 +27,33 @@ def _creds(
     return SealedCredentials(cipher.seal(access), cipher.seal(refresh), NOW + timedelta(hours=1))
 
 
+def _add_state(store: AuthStore, state: str, return_to: str, now: datetime) -> None:
+    held = store.add_login_state(
+        state=state,
+        return_to=return_to,
+        browser_nonce_hash="h" * 64,
+        code_verifier="v" * 86,
+        client_address="192.0.2.1",
+        now=now,
+        expired_before=now - timedelta(minutes=10),
+        per_address=20,
+        in_total=10_000,
+    )
+    assert held is None
+
+
 def test_a_login_state_works_once(database_url: str) -> None:
     store = _store(database_url)
-    store.add_login_state("s1", "/playlists", NOW)
-    assert store.take_login_state("s1", NOW - timedelta(minutes=10)) == "/playlists"
+    _add_state(store, "s1", "/playlists", NOW)
+    taken = store.take_login_state("s1", NOW - timedelta(minutes=10))
+    assert taken is not None and taken.return_to == "/playlists"
+    assert taken.browser_nonce_hash == "h" * 64 and taken.code_verifier == "v" * 86
     assert store.take_login_state("s1", NOW - timedelta(minutes=10)) is None
 
 
 def test_an_old_login_state_is_refused(database_url: str) -> None:
     store = _store(database_url)
-    store.add_login_state("s1", "/", NOW - timedelta(hours=1))
+    _add_state(store, "s1", "/", NOW - timedelta(hours=1))
     assert store.take_login_state("s1", NOW - timedelta(minutes=10)) is None
 
 
