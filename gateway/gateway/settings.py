@@ -16,6 +16,8 @@ class GatewaySettings(TapedeckSettings):
     # A save's event stream sends a comment line after this many quiet seconds, so proxies
     # and browsers keep the connection while a save waits (on Spotify's rate limit, say).
     sse_keepalive_s: float = Field(default=15.0, gt=0)
+    # Save event streams one person may have open at once; beyond, 429.
+    max_event_streams_per_user: int = Field(default=16, ge=1)
     # When set, /metrics answers only `Authorization: Bearer <this>`; unset, only clients on
     # a loopback address. As long as a generated internal token: a short one is guessable.
     metrics_token: SecretStr | None = Field(default=None, min_length=32)

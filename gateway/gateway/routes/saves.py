@@ -3,12 +3,10 @@ changed between two (docs/api.md "Library saves")."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import grpc
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,17 +17,13 @@ from gateway.deps import BackendsDep, CurrentUser
 from gateway.errors import ConflictWith, error_response, response_for
 from gateway.kinds import KindName, kind_value
 from gateway.library_json import diff_json, save_json
-from gateway.openapi import AUTHENTICATED, error_responses
+from gateway.openapi import AUTHENTICATED, error_responses, save_events
 from gateway.paging import Limit, Offset, page_response
 from gateway.schemas import Diff, Save, SavePage
 from gateway.streams import OpenStreams
 from kit import errors
-from kit.status import error_from_rpc
 
 router = APIRouter(tags=["saves"], route_class=JsonBodyRoute)
-
-# A watch lasts as long as the save; its deadline is only a backstop.
-WATCH_TIMEOUT_S = 6 * 3600.0
 
 
 class SaveRequest(BaseModel):
@@ -120,15 +114,12 @@ def _stopping() -> JSONResponse:
     )
 
 
-ENDED = ("succeeded", "partial", "failed")
-
-
 @router.get(
     "/api/v1/library/saves/{save_id}/events",
     response_class=StreamingResponse,
     response_description="`progress` events, then `done` (or `error`); see docs/api.md",
     responses={
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        200: save_events(),
         **error_responses(*AUTHENTICATED, 404),
     },
 )
@@ -139,50 +130,43 @@ async def save_events(
     event with the final state. Should the stream be cut before the save has ended (the
     library service went away, or the gateway is shutting down), an `error` event (the error
     body of docs/api.md) ends it instead. A quiet stream carries a `: keep-alive` comment
-    every TAPEDECK_SSE_KEEPALIVE_S seconds (clients ignore it)."""
-    keepalive_s: float = request.app.state.settings.sse_keepalive_s
+    every TAPEDECK_SSE_KEEPALIVE_S seconds (clients ignore it). More streams open at once
+    than TAPEDECK_MAX_EVENT_STREAMS_PER_USER: 429."""
+    settings = request.app.state.settings
+    keepalive_s: float = settings.sse_keepalive_s
     streams: OpenStreams = request.app.state.streams
-    call = backends.library.WatchSave(
-        library_pb2.WatchSaveRequest(user_id=user.id, save_id=save_id),
-        timeout=WATCH_TIMEOUT_S,
-    )
+    streams.start(backends.library)
+    watch = streams.open(user.id, save_id, settings.max_event_streams_per_user)
     try:
-        # The first message before answering: an unknown save is a plain 404.
-        first = await call.read()
+        # The save as it is now; an unknown save is a plain 404.
+        answer = await backends.library.GetSave(
+            library_pb2.GetSaveRequest(user_id=user.id, save_id=save_id)
+        )
     except BaseException:
-        call.cancel()
+        streams.close(watch)
         raise
+    watch.update(answer.save)
 
     async def events() -> AsyncIterator[str]:
-        message = first
-        last: dict[str, Any] | None = None
-        reading: asyncio.Future[Any] | None = None
-        streams.add(call)
+        sent: library_pb2.Save | None = None
         try:
-            while message is not grpc.aio.EOF:  # type: ignore[attr-defined]
-                last = save_json(message.save)
-                yield _event("progress", last)
-                # The same read goes on across keep-alives: cancelling it would end the call.
-                reading = asyncio.ensure_future(call.read())
-                while not (await asyncio.wait({reading}, timeout=keepalive_s))[0]:
-                    yield ": keep-alive\n\n"
-                if streams.stopping:
-                    yield _error_event(_stopping())
+            while True:
+                save = watch.save
+                if save is not None and save is not sent:
+                    last = save_json(save)
+                    yield _event("progress", last)
+                    sent = save
+                    if watch.ended:
+                        yield _event("done", last)
+                        return
+                if watch.failure is not None:
+                    stopping = streams.stopping and isinstance(watch.failure, errors.Unavailable)
+                    yield _error_event(_stopping() if stopping else response_for(watch.failure))
                     return
-                message = reading.result()
-            if last is not None and last["status"] in ENDED:
-                yield _event("done", last)
-            else:
-                # The watch ended before the save did: not an end a client may take as final.
-                yield _error_event(response_for(errors.Unavailable("the watch ended early")))
-        except grpc.RpcError as exc:
-            # UNAVAILABLE or CANCELLED when the library service went away: 503.
-            yield _error_event(response_for(error_from_rpc(exc)))
+                if not await watch.changed(keepalive_s):
+                    yield ": keep-alive\n\n"
         finally:
-            streams.discard(call)
-            if reading is not None:
-                reading.cancel()
-            call.cancel()
+            streams.close(watch)
 
     return StreamingResponse(
         events(),
