@@ -7,7 +7,10 @@
   of the user ends: it is kept only while the library's save stream is up (`stream_up`),
   dropped for a user when any save of theirs changes (`save_changed`) and for everyone when
   the stream breaks (`stream_down`), and never stored from a read that began before one of
-  those (`snapshot`), so a read after a save's `done` sees the new save.
+  those (`snapshot`). While the stream says a save of the user is under way it is not used
+  at all: the save's end reaches the stream a moment after the library has recorded it, and
+  a client polling the save may see it ended first. So a read after a save's end, streamed
+  or polled, sees the new save.
 
 Imports no gRPC: the broadcaster that follows the stream calls the three hooks.
 """
@@ -41,12 +44,14 @@ class LatestSaves:
         # Bumped for a user when their saves change, and for all when the stream goes up or
         # down: a read that began before is not remembered.
         self._generations: dict[str, int] = {}
+        # Users with a save queued or running, by the stream: their saves' ids.
+        self._under_way: dict[str, set[str]] = {}
         self._epoch = 0
         self._live = False
 
     def get(self, user_id: str, kind: str) -> str | None:
         """The save the user's reads of `kind` resolve to, if known for sure."""
-        if not self._live:
+        if not self._live or user_id in self._under_way:
             return None
         return self._latest.get((user_id, kind))
 
@@ -55,15 +60,22 @@ class LatestSaves:
 
     def remember(self, user_id: str, kind: str, save_id: str, before: Snapshot) -> None:
         """Reads of `kind` resolved to `save_id` in a read that began at `before`."""
-        if self._live and before == self.snapshot(user_id):
+        if self._live and user_id not in self._under_way and before == self.snapshot(user_id):
             self._latest[(user_id, kind)] = save_id
             self._by_user.setdefault(user_id, set()).add(kind)
 
-    def save_changed(self, user_id: str) -> None:
+    def save_changed(self, user_id: str, save_id: str, ended: bool) -> None:
         """A save of the user was queued, ran, or ended: their reads may resolve elsewhere."""
         self._generations[user_id] = self._generations.get(user_id, 0) + 1
         for kind in self._by_user.pop(user_id, ()):
             self._latest.pop((user_id, kind), None)
+        under_way = self._under_way.setdefault(user_id, set())
+        if ended:
+            under_way.discard(save_id)
+        else:
+            under_way.add(save_id)
+        if not under_way:
+            del self._under_way[user_id]
 
     def stream_up(self) -> None:
         """The save stream is subscribed: every later change will be told."""
@@ -77,6 +89,7 @@ class LatestSaves:
         self._latest.clear()
         self._by_user.clear()
         self._generations.clear()
+        self._under_way.clear()
 
 
 class Pages:
