@@ -4,21 +4,15 @@ here: a CA, a server certificate for 127.0.0.1 and a client certificate."""
 from __future__ import annotations
 
 import asyncio
-import datetime
-import ipaddress
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
+from teststack.certificates import Pki, issue, make_pki, new_key, pem, pem_key
 
 from kit.channels import open_aio_channel, open_channel
 from kit.server import Registration, Served, create_server
@@ -29,77 +23,9 @@ ROOT = "a-root-internal-token-of-at-least-32-characters"
 SERVICE = collection_pb2.DESCRIPTOR.services_by_name["CollectionService"]
 
 
-@dataclass(frozen=True)
-class Pem:
-    cert: bytes
-    key: bytes
-
-
-def _key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
-def _issue(
-    name: str,
-    key: ec.EllipticCurvePrivateKey,
-    issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None,
-    *,
-    ca: bool = False,
-    ip: str | None = None,
-) -> x509.Certificate:
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    issuer_name, signer = issuer if issuer else (subject, key)
-    now = datetime.datetime.now(datetime.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if ip is not None:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]),
-            critical=False,
-        )
-    return builder.sign(signer, hashes.SHA256())
-
-
-@dataclass(frozen=True)
-class Pki:
-    ca: bytes
-    server: Pem
-    client: Pem
-
-
 @pytest.fixture(scope="module")
 def pki() -> Pki:
-    ca_key = _key()
-    ca = _issue("tapedeck test CA", ca_key, None, ca=True)
-    issuer = (ca.subject, ca_key)
-    server_key, client_key = _key(), _key()
-    server = _issue("auth", server_key, issuer, ip="127.0.0.1")
-    client = _issue("playlist", client_key, issuer)
-
-    def pem(cert: x509.Certificate) -> bytes:
-        return cert.public_bytes(serialization.Encoding.PEM)
-
-    return Pki(
-        ca=pem(ca),
-        server=Pem(pem(server), _pem_key(server_key)),
-        client=Pem(pem(client), _pem_key(client_key)),
-    )
+    return make_pki()
 
 
 class _Servicer(collection_pb2_grpc.CollectionServiceServicer):
@@ -159,13 +85,9 @@ def test_a_client_without_a_certificate_is_refused_under_mutual_tls(
 
 
 def test_a_client_with_a_certificate_of_another_ca_is_refused(mutual: Served, pki: Pki) -> None:
-    stranger_key = _key()
-    stranger = _issue("stranger", stranger_key, None, ca=True)
-    client = GrpcTls(
-        cert=stranger.public_bytes(serialization.Encoding.PEM),
-        key=_pem_key(stranger_key),
-        ca=pki.ca,
-    )
+    stranger_key = new_key()
+    stranger = issue("stranger", stranger_key, None, ca=True)
+    client = GrpcTls(cert=pem(stranger), key=pem_key(stranger_key), ca=pki.ca)
     with open_channel(f"127.0.0.1:{mutual.port}", ROOT, 5, tls=client) as channel:
         assert _get_item(channel) == grpc.StatusCode.UNAVAILABLE
 

@@ -23,6 +23,9 @@ BAD = [
     ("TAPEDECK_MAX_BODY_BYTES", "10"),
     # every process
     ("TAPEDECK_GRACE_S", "soon"),
+    ("TAPEDECK_RPC_TIMEOUT_S", "0"),
+    ("TAPEDECK_INTERNAL_TOKEN", ""),
+    ("TAPEDECK_INTERNAL_TOKEN", "shorter-than-32-characters"),
     # the launcher itself
     ("TAPEDECK_DEMO_EMULATOR_PORT", "70000"),
 ]
