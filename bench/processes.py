@@ -4,6 +4,7 @@ each), on free loopback ports with a throwaway data dir."""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import requests
 
+from kit.credentials import derive
 from kit.settings import SERVICES
 
 CLIENT_ID = "bench-client"
@@ -173,9 +175,14 @@ def stack(
             }
             for name in SERVICES:
                 env[f"TAPEDECK_{name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"
+            # As `make run` does: one root credential made before any process starts (each
+            # would otherwise make its own), and the gateway handed only its own.
+            root = secrets.token_urlsafe(32)
             for name in services:
-                processes.start(name, name)
-            processes.start("gateway", "gateway")
+                processes.start(name, name, env={"TAPEDECK_INTERNAL_TOKEN": root})
+            processes.start(
+                "gateway", "gateway", env={"TAPEDECK_CALLER_CREDENTIAL": derive(root, "gateway")}
+            )
             gateway = f"http://127.0.0.1:{http_port}"
             wait_http(f"{gateway}/healthz")
             wait_serving(gateway, services)
