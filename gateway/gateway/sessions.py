@@ -103,6 +103,12 @@ class Sessions:
         self.revocations.revoke(session.token_id, session.expires_at)
         self.personal.evict(session.token_id)
 
+    def forget_personal(self, token_id: str) -> None:
+        """A personal access token deleted through this replica: refused here at once (the
+        stream's event, with its expiry, follows)."""
+        self.revocations.revoke(token_id, None)
+        self.personal.evict(token_id)
+
     async def _verify(self, token: str) -> Claims | None:
         """The JWT's claims; None when the keys to check it could not be fetched."""
         try:

@@ -22,6 +22,7 @@ class RunningGateway:
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         app = create_app(settings.model_copy(update={"public_url": self.url}), internal_token)
+        self.app = app
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
@@ -36,6 +37,18 @@ class RunningGateway:
                 raise RuntimeError("the gateway did not start")
             time.sleep(0.01)
         return self
+
+    @property
+    def revocations_synced(self) -> bool:
+        """The gateway's revocation stream is caught up: it checks tokens itself. Otherwise
+        it asks the auth service per request."""
+        return bool(self.app.state.sessions.revocations.synced)
+
+    def wait_synced(self, within_s: float = 10) -> None:
+        deadline = time.monotonic() + within_s
+        while not self.revocations_synced:
+            assert time.monotonic() < deadline, "the gateway's revocation stream did not catch up"
+            time.sleep(0.01)
 
     def stop(self) -> None:
         self.server.should_exit = True

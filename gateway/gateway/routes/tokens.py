@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tapedeck.auth.v1 import auth_pb2
 
 from gateway.bodies import JsonBodyRoute
-from gateway.deps import BackendsDep, CurrentUser
+from gateway.deps import BackendsDep, CurrentUser, SessionsDep
 from gateway.openapi import AUTHENTICATED, error_responses
 from gateway.schemas import (
     ErrorBody,
@@ -104,10 +104,14 @@ async def list_tokens(user: CurrentUser, backends: BackendsDep) -> Response:
     status_code=204,
     responses=error_responses(*AUTHENTICATED, 404),
 )
-async def delete_token(token_id: str, user: CurrentUser, backends: BackendsDep) -> Response:
+async def delete_token(
+    token_id: str, user: CurrentUser, backends: BackendsDep, sessions: SessionsDep
+) -> Response:
     await backends.auth.DeletePersonalToken(
         auth_pb2.DeletePersonalTokenRequest(user_id=user.id, token_id=token_id)
     )
+    # Refused here at once; other replicas learn it from the revocation stream.
+    sessions.forget_personal(token_id)
     return Response(status_code=204, headers=NO_STORE)
 
 
