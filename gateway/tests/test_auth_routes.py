@@ -53,7 +53,7 @@ def stack(
     auth.stop()
 
 
-def _me(stack: Stack, token: str | None, raw_header: str | None = None) -> requests.Response:
+def _me(stack: Stack | RunningGateway, token: str | None, raw_header: str | None = None) -> requests.Response:
     headers = {}
     if raw_header is not None:
         headers["Authorization"] = raw_header
@@ -295,3 +295,25 @@ def test_metrics_count_requests_by_route(stack: Stack) -> None:
     requests.get(f"{stack.url}/healthz", timeout=5)
     text = requests.get(f"{stack.url}/metrics", timeout=5).text
     assert 'tapedeck_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+
+
+def test_a_gateway_starts_while_auth_is_down_and_checks_tokens_once_it_is_back(
+    stack: Stack, sqlite_database_url: str, internal_token: str
+) -> None:
+    token = login(stack.url, "alice")
+    address = stack.auth.address
+    stack.auth.stop()
+    late = RunningGateway(
+        gateway_settings({"auth": address}, data_dir=stack.data_dir), internal_token
+    ).start()
+    try:
+        assert requests.get(f"{late.url}/healthz", timeout=5).status_code == 200
+        _assert_error(_me(late, token), 503, "service_unavailable")  # never let through
+        stack.auth = start_auth(
+            stack.emulator, sqlite_database_url, stack.data_dir, internal_token, address=address
+        )
+        late.wait_synced()
+        assert _me(late, token).status_code == 200
+        _assert_error(_me(late, "x" + token), 401, "invalid_token")
+    finally:
+        late.stop()
