@@ -9,8 +9,21 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from pydantic import BeforeValidator
 
 JSON = b"application/json"
+
+
+def _whole(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# For an integer field of a strict model (`Annotated[int | None, WHOLE] = Field(ge=...)`):
+# JSON has one kind of number, 30.0 is the integer 30 to JSON Schema (and to a JavaScript
+# client, which cannot tell them apart), so it is taken as 30; 30.5 and "30" stay refused.
+WHOLE = BeforeValidator(_whole)
 
 
 def is_json(content_type: str) -> bool:

@@ -7,8 +7,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
-from gateway.schemas import ConflictBody, ErrorBody, NotReadyBody
+from gateway.schemas import ConflictBody, ErrorBody, NotReadyBody, Save
 
 _MEANING = {
     400: 'refused input: see the message (docs/api.md "Errors")',
@@ -60,6 +61,39 @@ def not_ready() -> dict[int | str, dict[str, Any]]:
             "model": NotReadyBody,
             "description": "some backend is not serving; `services` says which",
             "headers": _RETRY_AFTER,
+        }
+    }
+
+
+def _event(names: list[str], data: type[BaseModel], meaning: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": meaning,
+        "required": ["event", "data"],
+        "properties": {
+            "event": {"enum": names},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": {"$ref": f"#/components/schemas/{data.__name__}"},
+            },
+        },
+    }
+
+
+def save_event_stream() -> dict[str, Any]:
+    """A save's event stream: in OpenAPI 3.1 an event stream's `schema` is that of each
+    event, as its fields (`event`, `data`) read; the data is JSON text."""
+    return {
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "oneOf": [
+                        _event(["progress", "done"], Save, "the save as it is now; last, `done`"),
+                        _event(["error"], ErrorBody, "the stream ends before the save did"),
+                    ]
+                }
+            }
         }
     }
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -28,45 +28,60 @@ from gateway.settings import GatewaySettings
 MAX_EXAMPLES = 20
 SEED = 15
 ENDED = ("succeeded", "partial", "failed")
-# Routes whose well-formed input is refused by rules no schema states: a return_to off this
-# site, a login state unknown to the auth service (400, documented).
-REFUSING_VALID_INPUT = ("/auth/login", "/auth/callback")
+# Routes whose well-formed input is refused by rules no schema states (400, documented): a
+# return_to off this site, a login state unknown to the auth service, a token name that is
+# blank or not printable once stripped (Python's str.isprintable, beyond a JSON Schema
+# pattern).
+REFUSING_VALID_INPUT = ("/auth/login", "/auth/callback", "/api/v1/tokens")
 # Keys documented beside `error` in an error body: the running save of a 409, each backend's
 # state in /readyz's 503.
 EXTRAS = {409: {"save"}, 503: {"services"}}
 
 
-def _saved_stack(data_dir: Path) -> Iterator[tuple[Stack, str]]:
+@dataclass(frozen=True)
+class Saved:
+    """The whole stack, a logged-in user, and one succeeded save of their library."""
+
+    stack: Stack
+    token: str
+    # Real ids of that user's objects, by the name of the path or query parameter naming them.
+    ids: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return self.stack.url
+
+
+def _saved(stack: Stack) -> Saved:
+    token = stack.login()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    started = session.post(f"{stack.url}/api/v1/library/saves", json={}, timeout=30)
+    assert started.status_code == 202, started.text
+    save_id = started.json()["id"]
+    deadline = time.monotonic() + 60
+    while (save := session.get(f"{stack.url}/api/v1/library/saves/{save_id}", timeout=30).json())[
+        "status"
+    ] not in ENDED:
+        assert time.monotonic() < deadline, save
+        time.sleep(0.05)
+    assert save["status"] == "succeeded", save
+    playlists = session.get(f"{stack.url}/api/v1/playlists", timeout=30).json()["items"]
+    playlist_id = next(p["id"] for p in playlists if p["tapedeck"]["items_saved"] > 1)
+    return Saved(stack, token, {"save_id": save_id, "save": save_id, "playlist_id": playlist_id})
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Saved]:
     emulator = make_emulator()
     try:
-        stack = Stack.start(emulator, data_dir)
+        stack = Stack.start(emulator, tmp_path_factory.mktemp("fuzz"))
         try:
-            token = stack.login()
-            session = requests.Session()
-            session.headers["Authorization"] = f"Bearer {token}"
-            started = session.post(f"{stack.url}/api/v1/library/saves", json={}, timeout=30)
-            assert started.status_code == 202, started.text
-            deadline = time.monotonic() + 60
-            while True:
-                save = session.get(
-                    f"{stack.url}/api/v1/library/saves/{started.json()['id']}", timeout=30
-                ).json()
-                if save["status"] in ENDED:
-                    break
-                assert time.monotonic() < deadline, save
-                time.sleep(0.05)
-            assert save["status"] == "succeeded", save
-            yield stack, token
+            yield _saved(stack)
         finally:
             stack.stop()
     finally:
         emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str]]:
-    """The whole stack, a logged-in user, and one succeeded save of their library."""
-    yield from _saved_stack(tmp_path_factory.mktemp("fuzz"))
 
 
 def error_body_as_documented(ctx: Any, response: Any, case: Case) -> bool | None:
@@ -99,8 +114,9 @@ def _document() -> dict[str, Any]:
     return app.openapi()
 
 
+DOCUMENT = _document()
 schema = schemathesis.openapi.from_dict(
-    _document(),
+    DOCUMENT,
     config=SchemathesisConfig.from_dict(
         {
             "seed": SEED,
@@ -122,41 +138,38 @@ schema = schemathesis.openapi.from_dict(
 )
 
 
-def test_the_gateway_serves_the_document_fuzzed(saved: tuple[Stack, str]) -> None:
-    stack, _ = saved
-    served = requests.get(f"{stack.url}/openapi.json", timeout=10)
+def test_the_gateway_serves_the_document_fuzzed(saved: Saved) -> None:
+    served = requests.get(f"{saved.url}/openapi.json", timeout=10)
     assert served.status_code == 200
-    assert served.json() == _document()
+    assert served.json() == DOCUMENT
 
 
 @schema.parametrize()
-def test_no_answer_breaks_the_document(case: Case, saved: tuple[Stack, str]) -> None:
-    stack, token = saved
+def test_no_answer_breaks_the_document(case: Case, saved: Saved) -> None:
     headers: dict[str, str] = {}
     guarded = bool(case.operation.definition.raw.get("security"))
     # A case whose Authorization schemathesis removed or spoiled on purpose keeps it so.
     if guarded and not case.operation.schema.is_security_param_negated(case):
-        headers["Authorization"] = f"Bearer {token}"
+        headers["Authorization"] = f"Bearer {saved.token}"
         if (case.method, case.path) == ("POST", "/auth/logout"):
             # Logging out revokes the token it is sent: each case logs out a login of its own.
-            headers["Authorization"] = f"Bearer {stack.login()}"
+            headers["Authorization"] = f"Bearer {saved.stack.login()}"
     excluded = []
     if case.path in REFUSING_VALID_INPUT:
         excluded.append(positive_data_acceptance)
     case.call_and_validate(
-        base_url=stack.url,
+        base_url=saved.url,
         headers=headers,
         additional_checks=[error_body_as_documented],
         excluded_checks=excluded,
     )
 
 
-def test_a_method_not_allowed_names_every_method_of_the_path(saved: tuple[Stack, str]) -> None:
-    stack, token = saved
+def test_a_method_not_allowed_names_every_method_of_the_path(saved: Saved) -> None:
     answer = requests.request(
         "PUT",
-        f"{stack.url}/api/v1/library/saves",
-        headers={"Authorization": f"Bearer {token}"},
+        f"{saved.url}/api/v1/library/saves",
+        headers={"Authorization": f"Bearer {saved.token}"},
         timeout=10,
     )
     assert answer.status_code == 405
@@ -166,3 +179,35 @@ def test_a_method_not_allowed_names_every_method_of_the_path(saved: tuple[Stack,
         "message": "Method Not Allowed",
     }
     assert set(answer.headers["Allow"].split(", ")) == {"GET", "POST"}
+
+
+def test_every_read_of_real_objects_answers_as_documented(saved: Saved) -> None:
+    """What random ids rarely reach: each GET with the ids of the user's real save and
+    playlist, on a first page and a middle one, answers as the document says."""
+    reads = [
+        schema[path]["GET"]
+        for path, operations in DOCUMENT["paths"].items()
+        if "get" in operations and path != "/auth/callback"
+    ]
+    assert reads
+    for operation in reads:
+        path_parameters = {p.name: saved.ids[p.name] for p in operation.path_parameters}
+        queries: list[dict[str, Any]] = [{}]
+        known = {p.name for p in operation.query}
+        if {"limit", "offset"} <= known:
+            queries.append({"limit": 2, "offset": 1})
+        if "save" in known:
+            queries.append({"save": saved.ids["save"]})
+        for query in queries:
+            case = operation.Case(
+                path_parameters=path_parameters,
+                query=query,
+                headers={"Authorization": f"Bearer {saved.token}"},
+            )
+            answer = case.call_and_validate(
+                base_url=saved.url, additional_checks=[error_body_as_documented]
+            )
+            expected = 503 if operation.path == "/readyz" else 200
+            if operation.path == "/auth/login":
+                expected = 302
+            assert answer.status_code == expected, (operation.label, query, answer.text[:300])

@@ -17,7 +17,7 @@ from gateway.deps import BackendsDep, CurrentUser
 from gateway.errors import ConflictWith, error_response, response_for
 from gateway.kinds import KindName, kind_value
 from gateway.library_json import diff_json, save_json
-from gateway.openapi import AUTHENTICATED, error_responses, save_events
+from gateway.openapi import AUTHENTICATED, error_responses, save_event_stream
 from gateway.paging import Limit, Offset, page_response
 from gateway.schemas import Diff, Save, SavePage
 from gateway.streams import OpenStreams
@@ -119,7 +119,7 @@ def _stopping() -> JSONResponse:
     response_class=StreamingResponse,
     response_description="`progress` events, then `done` (or `error`); see docs/api.md",
     responses={
-        200: save_events(),
+        200: save_event_stream(),
         **error_responses(*AUTHENTICATED, 404),
     },
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -13,7 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict, Field
 from tapedeck.auth.v1 import auth_pb2
 
-from gateway.bodies import JsonBodyRoute
+from gateway.bodies import WHOLE, JsonBodyRoute
 from gateway.deps import BackendsDep, CurrentUser, SessionsDep
 from gateway.openapi import AUTHENTICATED, error_responses
 from gateway.schemas import (
@@ -40,7 +40,7 @@ class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(min_length=1, max_length=100, description="what the token is for")
-    expires_in_days: int | None = Field(
+    expires_in_days: Annotated[int | None, WHOLE] = Field(
         default=None, ge=1, le=3650, description="days until it stops working; null: never"
     )
 
