@@ -34,6 +34,8 @@ ENDED = frozenset(
 # The call is reopened when its deadline passes (and a watched save read again): every call
 # has one, and an hour's reopening costs nothing.
 FEED_TIMEOUT_S = 3600.0
+# How long a new call may take to say it is subscribed.
+SUBSCRIBE_TIMEOUT_S = 10.0
 # Backoff between attempts to reopen the call while the library does not answer.
 RECONNECT_MIN_S = 0.1
 RECONNECT_MAX_S = 5.0
@@ -94,6 +96,7 @@ class OpenStreams:
         self._by_save: dict[str, set[Watch]] = {}
         self._by_user: dict[str, set[Watch]] = {}
         self._callbacks: list[SaveChanged] = []
+        self._feed_listeners: list[Callable[[bool], None]] = []
         # The status last heard of each save seen active: a change of it is told to the hook.
         self._statuses: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -106,6 +109,11 @@ class OpenStreams:
         with another status than before (queued, running, then its end), once the feed is
         open (start()). Saves that change while the feed is down are told only if watched."""
         self._callbacks.append(callback)
+
+    def on_feed(self, callback: Callable[[bool], None]) -> None:
+        """`callback(True)` once a feed call is subscribed (every later change will be told),
+        `callback(False)` when it breaks (changes may be missed until the next True)."""
+        self._feed_listeners.append(callback)
 
     def start(self, library: library_pb2_grpc.LibraryServiceStub) -> None:
         """Opens the feed, unless it is open (from the event loop that serves requests)."""
@@ -175,11 +183,16 @@ class OpenStreams:
         self._call = call
         subscribed = False
         try:
-            first = await call.read()
+            try:
+                first = await asyncio.wait_for(call.read(), SUBSCRIBE_TIMEOUT_S)
+            except TimeoutError:
+                log.info("save feed not subscribed in time")
+                return False
             if first is grpc.aio.EOF:  # type: ignore[attr-defined]
                 return False
             subscribed = True
             self._statuses.clear()
+            self._tell_feed(True)
             await self._reread(library, list(self._by_save))
             while True:
                 message = await call.read()
@@ -196,6 +209,15 @@ class OpenStreams:
         finally:
             self._call = None
             call.cancel()
+            if subscribed:
+                self._tell_feed(False)
+
+    def _tell_feed(self, up: bool) -> None:
+        for listener in self._feed_listeners:
+            try:
+                listener(up)
+            except Exception:  # one listener's bug must not stop the feed
+                log.exception("save feed listener failed")
 
     def _tell(self, user_id: str, save: library_pb2.Save) -> None:
         for watch in list(self._by_save.get(save.id, ())):
