@@ -211,3 +211,24 @@ def test_every_read_of_real_objects_answers_as_documented(saved: Saved) -> None:
             if operation.path == "/auth/login":
                 expected = 302
             assert answer.status_code == expected, (operation.label, query, answer.text[:300])
+
+
+def test_every_guarded_operation_refuses_a_request_without_a_token(saved: Saved) -> None:
+    guarded = [
+        (method, path)
+        for path, operations in DOCUMENT["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security")
+    ]
+    assert len(guarded) > 10
+    for method, path in guarded:
+        operation = schema[path][method.upper()]
+        path_parameters = {
+            p.name: saved.ids.get(p.name, "0" * 32) for p in operation.path_parameters
+        }
+        answer = operation.Case(path_parameters=path_parameters).call(base_url=saved.url)
+        assert answer.status_code == 401, (method, path, answer.text[:300])
+        assert answer.json()["error"]["code"] == "invalid_token", (method, path)
+        operation.Case(path_parameters=path_parameters).validate_response(
+            answer, additional_checks=[error_body_as_documented]
+        )
