@@ -9,13 +9,14 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from gateway import errors, openapi
-from gateway.backends import open_backends
+from gateway.backends import Backends, open_backends
+from gateway.cache import ReadCache, of_app
 from gateway.middleware import BodyLimit, SecurityHeaders
 from gateway.observe import Observe
 from gateway.routes import auth, docs, health, home, library, saves, tokens
 from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
-from gateway.streams import OpenStreams
+from gateway.streams import ENDED, OpenStreams
 from gateway.watcher import RevocationWatcher
 from kit.credentials import Credential
 
@@ -30,6 +31,16 @@ class Gateway(FastAPI):
         return SecurityHeaders(super().build_middleware_stack(), hsts=https)
 
 
+def follow_saves(streams: OpenStreams, cache: ReadCache, backends: Backends) -> None:
+    """The read cache hears of every save's change and of the save feed's state, and the
+    feed is open from the start (not only from the first event stream)."""
+    streams.on_save_changed(
+        lambda user_id, save: cache.latest.save_changed(user_id, save.id, save.status in ENDED)
+    )
+    streams.on_feed(lambda up: cache.latest.stream_up() if up else cache.latest.stream_down())
+    streams.start(backends.library)
+
+
 def create_app(settings: GatewaySettings, internal_token: Credential | str) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,6 +51,7 @@ def create_app(settings: GatewaySettings, internal_token: Credential | str) -> F
         # (and the revocation stream is caught up), it asks the auth service per request.
         await sessions.fetch_keys()
         watcher.start()
+        follow_saves(app.state.streams, of_app(app.state), backends)
         try:
             yield
         finally:

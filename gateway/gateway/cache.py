@@ -25,6 +25,8 @@ from typing import Any
 MAX_PAGE_BYTES = 4 * 1024 * 1024
 # The pages kept in all, in bytes of their bodies.
 MAX_BYTES = 64 * 1024 * 1024
+# Ended saves remembered as told, so a client's poll of one does not drop entries again.
+MAX_ENDED = 4096
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class LatestSaves:
         self._generations: dict[str, int] = {}
         # Users with a save queued or running, by the stream: their saves' ids.
         self._under_way: dict[str, set[str]] = {}
+        # Saves whose end the cache has heard of, newest last (bounded).
+        self._ended: OrderedDict[str, None] = OrderedDict()
         self._epoch = 0
         self._live = False
 
@@ -72,10 +76,21 @@ class LatestSaves:
         under_way = self._under_way.setdefault(user_id, set())
         if ended:
             under_way.discard(save_id)
+            self._ended[save_id] = None
+            while len(self._ended) > MAX_ENDED:
+                self._ended.popitem(last=False)
         else:
             under_way.add(save_id)
         if not under_way:
             del self._under_way[user_id]
+
+    def seen(self, user_id: str, save_id: str, ended: bool) -> None:
+        """A save as the library answered it to a client: its end (or start) may be seen
+        there before the stream tells it, and a read right after must not be older."""
+        if ended and save_id not in self._ended:
+            self.save_changed(user_id, save_id, ended=True)
+        elif not ended and save_id not in self._under_way.get(user_id, ()):
+            self.save_changed(user_id, save_id, ended=False)
 
     def stream_up(self) -> None:
         """The save stream is subscribed: every later change will be told."""
@@ -90,6 +105,7 @@ class LatestSaves:
         self._by_user.clear()
         self._generations.clear()
         self._under_way.clear()
+        self._ended.clear()
 
 
 class Pages:

@@ -67,3 +67,13 @@ def test_pages_are_bounded_by_bytes_least_recently_used_first() -> None:
     assert pages.bytes == 8
     pages.keep("huge", b"x" * 11)
     assert pages.get("huge") is None
+
+
+def test_a_save_end_a_client_sees_first_drops_the_users_answer_once() -> None:
+    latest = _live()
+    latest.remember("u1", "tracks", "s1", latest.snapshot("u1"))
+    latest.seen("u1", "s2", ended=True)  # polled before the stream told it
+    assert latest.get("u1", "tracks") is None
+    latest.remember("u1", "tracks", "s2", latest.snapshot("u1"))
+    latest.seen("u1", "s2", ended=True)  # polled again: nothing new
+    assert latest.get("u1", "tracks") == "s2"

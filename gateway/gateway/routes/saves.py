@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tapedeck.library.v1 import library_pb2
 
 from gateway.bodies import JsonBodyRoute
+from gateway.cache import of_app
 from gateway.deps import BackendsDep, CurrentUser
 from gateway.errors import ConflictWith, error_response, response_for
 from gateway.kinds import KindName, kind_value
@@ -20,7 +21,7 @@ from gateway.library_json import diff_json, save_json
 from gateway.openapi import AUTHENTICATED, error_responses, save_event_stream
 from gateway.paging import Limit, Offset, page_response
 from gateway.schemas import Diff, Save, SavePage
-from gateway.streams import OpenStreams
+from gateway.streams import ENDED, OpenStreams
 from kit import errors
 
 router = APIRouter(tags=["saves"], route_class=JsonBodyRoute)
@@ -82,6 +83,8 @@ async def list_saves(
     answer = await backends.library.ListSaves(
         library_pb2.ListSavesRequest(user_id=user.id, offset=offset, limit=limit)
     )
+    for save in answer.saves:
+        _seen(request, user.id, save)
     items = [json.dumps(save_json(save)) for save in answer.saves]
     return page_response(request, items, answer.total, offset, limit)
 
@@ -91,11 +94,20 @@ async def list_saves(
     response_model=Save,
     responses=error_responses(*AUTHENTICATED, 404),
 )
-async def get_save(save_id: str, user: CurrentUser, backends: BackendsDep) -> JSONResponse:
+async def get_save(
+    request: Request, save_id: str, user: CurrentUser, backends: BackendsDep
+) -> JSONResponse:
     answer = await backends.library.GetSave(
         library_pb2.GetSaveRequest(user_id=user.id, save_id=save_id)
     )
+    _seen(request, user.id, answer.save)
     return JSONResponse(save_json(answer.save))
+
+
+def _seen(request: Request, user_id: str, save: library_pb2.Save) -> None:
+    """The read cache hears of a save a client sees (gateway.cache): a poll may see a save
+    end before the save feed tells it, and a read right after must show it."""
+    of_app(request.app.state).latest.seen(user_id, save.id, save.status in ENDED)
 
 
 def _event(name: str, data: dict[str, Any]) -> str:
