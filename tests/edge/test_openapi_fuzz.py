@@ -109,7 +109,9 @@ def error_body_as_documented(ctx: Any, response: Any, case: Case) -> bool | None
 def _document() -> dict[str, Any]:
     """The document the gateway serves at /openapi.json, made without serving it: the
     operations must be known when tests are collected (one test per operation), before any
-    stack runs. test_the_gateway_serves_the_document_fuzzed holds it equal to the served one."""
+    stack runs. test_the_gateway_serves_the_document_fuzzed holds it equal to the served one.
+    (schemathesis.pytest.from_fixture, which would load it from the running stack, fails under
+    pytest 9.2: it renames the test node through `_nodeid`, which pytest no longer has.)"""
     app = create_app(GatewaySettings(_env_file=None), secrets.token_urlsafe(32))
     return app.openapi()
 
