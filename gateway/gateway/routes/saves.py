@@ -41,7 +41,7 @@ class SaveRequest(BaseModel):
     status_code=202,
     response_model=Save,
     response_description="the new save, queued",
-    responses=error_responses(400, *AUTHENTICATED, 409, 413, 422),
+    responses=error_responses(400, *AUTHENTICATED, 409, 413, 422, 429),
 )
 async def start_save(
     user: CurrentUser,
@@ -132,7 +132,7 @@ def _stopping() -> JSONResponse:
     response_description="`progress` events, then `done` (or `error`); see docs/api.md",
     responses={
         200: save_event_stream(),
-        **error_responses(*AUTHENTICATED, 404),
+        **error_responses(*AUTHENTICATED, 404, 429),
     },
 )
 async def save_events(
