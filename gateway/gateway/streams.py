@@ -97,7 +97,6 @@ class OpenStreams:
         self._by_user: dict[str, set[Watch]] = {}
         self._callbacks: list[SaveChanged] = []
         self._feed_listeners: list[Callable[[bool], None]] = []
-        self._feed_listeners: list[Callable[[bool], None]] = []
         # The status last heard of each save seen active: a change of it is told to the hook.
         self._statuses: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -110,11 +109,6 @@ class OpenStreams:
         with another status than before (queued, running, then its end), once the feed is
         open (start()). Saves that change while the feed is down are told only if watched."""
         self._callbacks.append(callback)
-
-    def on_feed(self, callback: Callable[[bool], None]) -> None:
-        """`callback(True)` once a feed call is subscribed (every later change will be told),
-        `callback(False)` when it breaks (changes may be missed until the next True)."""
-        self._feed_listeners.append(callback)
 
     def on_feed(self, callback: Callable[[bool], None]) -> None:
         """`callback(True)` once a feed call is subscribed (every later change will be told),
@@ -199,7 +193,6 @@ class OpenStreams:
             subscribed = True
             self._statuses.clear()
             self._tell_feed(True)
-            self._tell_feed(True)
             await self._reread(library, list(self._by_save))
             while True:
                 message = await call.read()
@@ -216,15 +209,6 @@ class OpenStreams:
         finally:
             self._call = None
             call.cancel()
-            if subscribed:
-                self._tell_feed(False)
-
-    def _tell_feed(self, up: bool) -> None:
-        for listener in self._feed_listeners:
-            try:
-                listener(up)
-            except Exception:  # one listener's bug must not stop the feed
-                log.exception("save feed listener failed")
             if subscribed:
                 self._tell_feed(False)
 
