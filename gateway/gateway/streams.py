@@ -166,7 +166,10 @@ class OpenStreams:
     async def _feed(self, library: library_pb2_grpc.LibraryServiceStub) -> None:
         backoff = RECONNECT_MIN_S
         while not self.stopping:
-            subscribed = await self._follow(library)
+            try:
+                subscribed = await self._follow(library)
+            except grpc.aio.UsageError:
+                return  # the channel is closed: the gateway is stopping
             if self.stopping:
                 return
             if subscribed:
