@@ -53,7 +53,9 @@ def stack(
     auth.stop()
 
 
-def _me(stack: Stack | RunningGateway, token: str | None, raw_header: str | None = None) -> requests.Response:
+def _me(
+    stack: Stack | RunningGateway, token: str | None, raw_header: str | None = None
+) -> requests.Response:
     headers = {}
     if raw_header is not None:
         headers["Authorization"] = raw_header
