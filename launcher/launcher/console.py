@@ -25,7 +25,7 @@ def ready_text(settings: LauncherSettings, seconds: float, log_dir: Path) -> str
         lines += [
             f"  log in:  {login} in a browser (demo mode: the bundled emulator approves at once),",
             "           or in a terminal:",
-            f"           TOKEN=$(curl -sL -H 'Accept: application/json' {shlex.quote(login)} | {take_token})",
+            f"           TOKEN=$(curl -sL -b '' -H 'Accept: application/json' {shlex.quote(login)} | {take_token})",
             f'           curl -H "Authorization: Bearer $TOKEN" {shlex.quote(url + "/api/v1/me")}',
         ]
     else:

@@ -66,7 +66,7 @@ class MeteredStack:
 @pytest.fixture
 def metered(emulator: Emulator, tmp_path: Path) -> Iterator[MeteredStack]:
     stack = MeteredStack()
-    token = "metrics-test-internal-token"
+    token = "metrics-test-internal-token-of-32-characters"
     try:
         auth = start_auth(emulator, sqlite_url(tmp_path, "auth"), tmp_path, token)
         stack.running.append(auth)
