@@ -127,3 +127,17 @@ def test_pending_logins_from_one_address_beyond_the_cap_get_429(stack: Stack) ->
     _assert_refused(refused, 429, "rate_limited")
     assert 0 < int(refused.headers["retry-after"]) <= 600
     assert "set-cookie" not in refused.headers
+
+
+def test_a_login_finishing_while_spotify_is_down_answers_503_not_a_spent_state(
+    stack: Stack,
+) -> None:
+    # The code exchange cannot reach Spotify: the auth service answers UNAVAILABLE itself,
+    # after spending the state. The channel must not run CompleteLogin again (a retry would
+    # find the state spent and answer 400, telling the person their login was bad).
+    browser = requests.Session()
+    callback = follow_to_callback(stack.url, "alice", browser=browser)
+    stack.emulator.stop()
+    answer = browser.get(callback, headers=JSON, timeout=30)
+    _assert_refused(answer, 503, "service_unavailable")
+    assert answer.headers["retry-after"]

@@ -17,8 +17,9 @@ import grpc
 from kit.credentials import CALLER_KEY, TOKEN_KEY, Credential
 from kit.tls import GrpcTls
 
-# round_robin: HTTP/2 would otherwise pin all calls to one replica. Retries only cover calls
-# that never reached a server (UNAVAILABLE), so they cannot run anything twice.
+# round_robin: HTTP/2 would otherwise pin all calls to one replica. Retries cover UNAVAILABLE
+# from a server that could not be reached; a Tapedeck service answering UNAVAILABLE itself
+# sends a push-back that forbids the retry (kit.status.NO_RETRY), so nothing runs twice.
 SERVICE_CONFIG = json.dumps(
     {
         "loadBalancingConfig": [{"round_robin": {}}],

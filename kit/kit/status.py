@@ -44,10 +44,18 @@ def status_of(error: errors.TapedeckError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
+# gRPC's retry policy (kit.channels) retries UNAVAILABLE, meant for calls that never reached
+# a server. A negative server push-back tells the client's retry logic not to retry a call
+# the service itself answered UNAVAILABLE (gRFC A6): it may have done part of its work.
+NO_RETRY = ("grpc-retry-pushback-ms", "-1")
+
+
 def trailers_of(error: errors.TapedeckError) -> tuple[tuple[str, str], ...]:
     trailers = [(ERROR_CODE_KEY, error.code)]
     if isinstance(error, errors.RateLimited):
         trailers.append((RETRY_AFTER_KEY, str(error.retry_after_s)))
+    if status_of(error) == grpc.StatusCode.UNAVAILABLE:
+        trailers.append(NO_RETRY)
     return tuple(trailers)
 
 

@@ -27,8 +27,12 @@ class _Servicer(collection_pb2_grpc.CollectionServiceServicer):
 
     def __init__(self) -> None:
         self.release = threading.Event()
+        self.calls = 0
 
     def GetItem(self, request: collection_pb2.GetItemRequest, context: Any) -> Any:
+        self.calls += 1
+        if request.item_id == "unavailable":
+            raise errors.Unavailable("Spotify's accounts service is unreachable")
         if request.item_id == "missing":
             raise errors.NotFound("no such item")
         if request.item_id == "lost":
@@ -97,6 +101,19 @@ def test_typed_errors_cross_the_wire_and_come_back_typed(
 def test_retry_after_survives_the_trip(served: tuple[Served, _Servicer]) -> None:
     error = error_from_rpc(_fail(_stub(served[0]), "limited"))
     assert isinstance(error, errors.RateLimited) and error.retry_after_s == 7
+
+
+def test_a_service_saying_unavailable_is_not_called_again_by_the_channels_retries(
+    served: tuple[Served, _Servicer],
+) -> None:
+    # The channels retry UNAVAILABLE for calls that never reached a server; a service that
+    # answered it itself (Spotify down, say) must not run again: a login would spend its
+    # state on the first try and answer the second "unknown state".
+    server, servicer = served
+    caught = _fail(_stub(server), "unavailable")
+    assert caught.code() == grpc.StatusCode.UNAVAILABLE
+    assert isinstance(error_from_rpc(caught), errors.Unavailable)
+    assert servicer.calls == 1
 
 
 def test_an_unexpected_error_is_internal_and_tells_nothing(
