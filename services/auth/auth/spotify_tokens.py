@@ -67,6 +67,15 @@ class SpotifyTokens:
             return self._locks[user_id]
 
     def access_token(self, user_id: str, rejected: str | None = None) -> tuple[str, datetime]:
+        try:
+            return self._access_token(user_id, rejected)
+        except _Unusable:
+            # Marked only here, once the credentials row is no longer held: marking takes
+            # the user's row, which a login holding it may be waiting to pass.
+            self._store.mark_authorization_lost(user_id, self._clock())
+            raise errors.SpotifyAuthorizationLost("stored Spotify login is unusable") from None
+
+    def _access_token(self, user_id: str, rejected: str | None) -> tuple[str, datetime]:
         with self._lock(user_id):
             user = self._store.get_user(user_id)
             sealed = self._store.get_credentials(user_id)
@@ -130,5 +139,9 @@ class SpotifyTokens:
         try:
             return self._cipher.open(sealed)
         except ValueError:
-            self._store.mark_authorization_lost(user_id, self._clock())
-            raise errors.SpotifyAuthorizationLost("stored Spotify login is unusable") from None
+            raise _Unusable(user_id) from None
+
+
+class _Unusable(Exception):
+    """The stored tokens cannot be opened (the encryption key changed): the authorization
+    is lost, which access_token records after letting go of the credentials."""

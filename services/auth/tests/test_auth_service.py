@@ -171,3 +171,39 @@ def test_a_stopping_server_finishes_what_it_started(
     began = time.monotonic()
     running.stop(grace=2)
     assert time.monotonic() - began < 3
+
+
+def test_stored_tokens_that_no_longer_open_mean_spotify_authorization_lost(
+    auth: Running,
+    emulator: Emulator,
+    database_url: str,
+    tmp_path: Path,
+    internal_token: str,
+) -> None:
+    # The encryption key was replaced (a lost data dir, a new secret): the stored Spotify
+    # tokens cannot be opened, so the user must log in again; the answer comes, it does
+    # not hang on the credentials row it holds while reading them.
+    from cryptography.fernet import Fernet
+
+    user_id = _login(auth, emulator, internal_token)
+    auth.stop()
+    rekeyed = start_auth(
+        emulator,
+        database_url,
+        tmp_path,
+        internal_token,
+        token_encryption_key=Fernet.generate_key().decode(),
+    )
+    channel = open_channel(rekeyed.address, internal_token, timeout=10)
+    try:
+        stub = auth_pb2_grpc.AuthServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.GetSpotifyToken(auth_pb2.GetSpotifyTokenRequest(user_id=user_id))
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        trailers = caught.value.trailing_metadata()
+        assert ("tapedeck-error-code", "spotify_authorization_lost") in trailers
+        user = stub.GetUser(auth_pb2.GetUserRequest(user_id=user_id))
+        assert user.spotify_authorization_lost
+    finally:
+        channel.close()
+        rekeyed.stop()
