@@ -11,6 +11,7 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from kit.credentials import credential_for
 from kit.settings import SERVICES
 
 
@@ -21,7 +22,12 @@ class RunningGateway:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        app = create_app(settings.model_copy(update={"public_url": self.url}), internal_token)
+        # The gateway calls as itself, with its own credential, never the root (as make run
+        # hands it): it can do exactly what a deployed gateway can.
+        app = create_app(
+            settings.model_copy(update={"public_url": self.url}),
+            credential_for(internal_token, "gateway"),
+        )
         self.app = app
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
         self.server = uvicorn.Server(config)
