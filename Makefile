@@ -80,4 +80,4 @@ bench-startup: compile
 
 clean:
 	find $(wildcard $(WORKSPACE)) -name __pycache__ -type d -prune -exec rm -rf {} +
-	rm -rf $(VENV) .tools protos/gen .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools protos/gen .pytest_cache .mypy_cache .ruff_cache .hypothesis
