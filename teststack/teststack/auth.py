@@ -52,31 +52,38 @@ def start_auth(
     return Running("auth", served, [db.dispose])
 
 
+def complete_login(
+    stub: auth_pb2_grpc.AuthServiceStub, emulator: Emulator, user_id: str
+) -> auth_pb2.CompleteLoginResponse:
+    """A Spotify login of an emulator user through the auth service's RPCs, as the gateway
+    makes it (the browser's nonce passed back); the answer holds the JWT and the user id."""
+    start = stub.StartLogin(auth_pb2.StartLoginRequest(return_to="/", client_address="127.0.0.1"))
+    parts = urlsplit(start.authorize_url)
+    query = parse_qs(parts.query)
+    query["emulator_user"] = [user_id]
+    approved = requests.get(
+        urlunsplit(parts._replace(query=urlencode(query, doseq=True))),
+        allow_redirects=False,
+        timeout=10,
+    )
+    callback = parse_qs(urlsplit(approved.headers["location"]).query)
+    done: auth_pb2.CompleteLoginResponse = stub.CompleteLogin(
+        auth_pb2.CompleteLoginRequest(
+            code=callback["code"][0],
+            state=callback["state"][0],
+            browser_nonce=start.browser_nonce,
+        )
+    )
+    return done
+
+
 def login_user(auth_address: str, emulator: Emulator, user_id: str, internal_token: str) -> str:
     """Logs an emulator user in through the auth service's RPCs, as the gateway would, and
     returns their Tapedeck user id."""
     channel = open_channel(auth_address, internal_token, timeout=10)
     try:
-        stub = auth_pb2_grpc.AuthServiceStub(channel)
-        start = stub.StartLogin(
-            auth_pb2.StartLoginRequest(return_to="/", client_address="127.0.0.1")
+        return str(
+            complete_login(auth_pb2_grpc.AuthServiceStub(channel), emulator, user_id).user_id
         )
-        parts = urlsplit(start.authorize_url)
-        query = parse_qs(parts.query)
-        query["emulator_user"] = [user_id]
-        approved = requests.get(
-            urlunsplit(parts._replace(query=urlencode(query, doseq=True))),
-            allow_redirects=False,
-            timeout=10,
-        )
-        callback = parse_qs(urlsplit(approved.headers["location"]).query)
-        done = stub.CompleteLogin(
-            auth_pb2.CompleteLoginRequest(
-                code=callback["code"][0],
-                state=callback["state"][0],
-                browser_nonce=start.browser_nonce,
-            )
-        )
-        return str(done.user_id)
     finally:
         channel.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
@@ -15,22 +14,6 @@ from teststack.running import Running
 
 from kit.channels import open_channel
 from spotify_emulator import Emulator
-
-
-@pytest.fixture
-def auth(
-    emulator: Emulator, database_url: str, tmp_path: Path, internal_token: str
-) -> Iterator[Running]:
-    running = start_auth(emulator, database_url, tmp_path, internal_token)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def stub(auth: Running, internal_token: str) -> Iterator[auth_pb2_grpc.AuthServiceStub]:
-    channel = open_channel(auth.address, internal_token, timeout=10)
-    yield auth_pb2_grpc.AuthServiceStub(channel)
-    channel.close()
 
 
 def _login(auth: Running, emulator: Emulator, token: str, user: str = "alice") -> str:

@@ -3,45 +3,21 @@ unknown; expired ones are refused; the secret is never stored."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import grpc
 import pytest
 import sqlalchemy as sa
 from tapedeck.auth.v1 import auth_pb2, auth_pb2_grpc
-from teststack.auth import login_user, start_auth
+from teststack.auth import login_user
 from teststack.running import Running
 
 from auth.personal_token_store import PersonalTokenStore
 from auth.personal_tokens import PersonalTokens
 from auth.revocation_store import RevocationStore
 from auth.wiring import MIGRATIONS
-from kit.channels import open_channel
 from kit.database import open_database
 from spotify_emulator import Emulator
-
-
-@pytest.fixture
-def auth(
-    emulator: Emulator, database_url: str, tmp_path: Path, internal_token: str
-) -> Iterator[Running]:
-    running = start_auth(emulator, database_url, tmp_path, internal_token)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def stub(auth: Running, internal_token: str) -> Iterator[auth_pb2_grpc.AuthServiceStub]:
-    channel = open_channel(auth.address, internal_token, timeout=10)
-    yield auth_pb2_grpc.AuthServiceStub(channel)
-    channel.close()
-
-
-@pytest.fixture
-def alice(auth: Running, emulator: Emulator, internal_token: str) -> str:
-    return login_user(auth.address, emulator, "alice", internal_token)
 
 
 def _create(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,32 +14,11 @@ import grpc
 import pytest
 import sqlalchemy as sa
 from tapedeck.auth.v1 import auth_pb2, auth_pb2_grpc
-from teststack.auth import login_user, start_auth
+from teststack.auth import start_auth
 from teststack.running import Running
 
 from kit.channels import open_channel
 from spotify_emulator import Emulator
-
-
-@pytest.fixture
-def auth(
-    emulator: Emulator, database_url: str, tmp_path: Path, internal_token: str
-) -> Iterator[Running]:
-    running = start_auth(emulator, database_url, tmp_path, internal_token)
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def stub(auth: Running, internal_token: str) -> Iterator[auth_pb2_grpc.AuthServiceStub]:
-    channel = open_channel(auth.address, internal_token, timeout=10)
-    yield auth_pb2_grpc.AuthServiceStub(channel)
-    channel.close()
-
-
-@pytest.fixture
-def alice(auth: Running, emulator: Emulator, internal_token: str) -> str:
-    return login_user(auth.address, emulator, "alice", internal_token)
 
 
 def _codes(stub: auth_pb2_grpc.AuthServiceStub, user_id: str) -> list[str]:

@@ -58,13 +58,6 @@ def auth(
     running.stop()
 
 
-@pytest.fixture
-def stub(auth: Running, internal_token: str) -> Iterator[auth_pb2_grpc.AuthServiceStub]:
-    channel = open_channel(auth.address, internal_token, timeout=10)
-    yield auth_pb2_grpc.AuthServiceStub(channel)
-    channel.close()
-
-
 def _token(key: Ed25519PrivateKey, user_id: str = "u" * 32) -> tuple[str, str]:
     """A login JWT as the service issues it (its key, its kid), and its id."""
     from auth.jwts import key_id

@@ -10,19 +10,16 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import grpc
 import jwt
 import pytest
-import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from tapedeck.auth.v1 import auth_pb2, auth_pb2_grpc
-from teststack.auth import start_auth
+from teststack.auth import complete_login, start_auth
 from teststack.running import Running
 
-from kit.channels import open_channel
 from spotify_emulator import Emulator
 
 ISSUER = "http://127.0.0.1:8000"
@@ -51,33 +48,6 @@ def auth(
     )
     yield running
     running.stop()
-
-
-@pytest.fixture
-def stub(auth: Running, internal_token: str) -> Iterator[auth_pb2_grpc.AuthServiceStub]:
-    channel = open_channel(auth.address, internal_token, timeout=10)
-    yield auth_pb2_grpc.AuthServiceStub(channel)
-    channel.close()
-
-
-def complete_login(
-    stub: auth_pb2_grpc.AuthServiceStub, emulator: Emulator, user: str
-) -> auth_pb2.CompleteLoginResponse:
-    """A Spotify login through the RPCs, as the gateway makes it, keeping the answer's JWT."""
-    start = stub.StartLogin(auth_pb2.StartLoginRequest(return_to="/"))
-    parts = urlsplit(start.authorize_url)
-    query = {**parse_qs(parts.query), "emulator_user": [user]}
-    approved = requests.get(
-        urlunsplit(parts._replace(query=urlencode(query, doseq=True))),
-        allow_redirects=False,
-        timeout=10,
-    )
-    callback = parse_qs(urlsplit(approved.headers["location"]).query)
-    return stub.CompleteLogin(
-        auth_pb2.CompleteLoginRequest(
-            code=callback["code"][0], state=callback["state"][0], browser_nonce=start.browser_nonce
-        )
-    )
 
 
 def _b64(data: bytes) -> str:
