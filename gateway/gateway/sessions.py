@@ -17,6 +17,7 @@ import grpc
 from tapedeck.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from gateway.keys import Claims, KeyRing, UnknownKey
+from gateway.profiles import Profiles
 from gateway.revocations import PersonalSession, PersonalTokens, Revocations
 from kit import errors
 
@@ -54,9 +55,11 @@ class Sessions:
     ) -> None:
         self._stub = stub
         self._monotonic = monotonic
-        self.keys = KeyRing()
+        self.keys = KeyRing(clock)
         self.revocations = Revocations(clock)
         self.personal = PersonalTokens(PERSONAL_CACHE_SIZE, clock)
+        # /me's stored user objects, while the revocation stream is caught up (watcher.py).
+        self.profiles = Profiles()
         self._keys_lock = asyncio.Lock()
         self._keys_fetched_at = -math.inf
         self._keys_fresh = False
@@ -102,6 +105,21 @@ class Sessions:
         await self._stub.Logout(auth_pb2.LogoutRequest(token=token))
         self.revocations.revoke(session.token_id, session.expires_at)
         self.personal.evict(session.token_id)
+
+    async def profile(self, user: User) -> tuple[str, bool]:
+        """The user's stored Spotify object and whether their Spotify authorization is lost:
+        remembered while the revocation stream is caught up (the flag then comes from it),
+        else asked of the auth service."""
+        synced = self.revocations.synced
+        if synced:
+            known = self.profiles.get(user.id)
+            if known is not None:
+                return known, user.spotify_authorization_lost
+        before = self.profiles.snapshot(user.id)
+        answer = await self._stub.GetUser(auth_pb2.GetUserRequest(user_id=user.id))
+        if synced and self.revocations.synced:
+            self.profiles.remember(user.id, answer.user_json, before)
+        return answer.user_json, answer.spotify_authorization_lost
 
     def forget_personal(self, token_id: str) -> None:
         """A personal access token deleted through this replica: refused here at once (the

@@ -66,6 +66,7 @@ class RevocationWatcher:
                     log.info("revocations synced", extra={"sequence": revocations.sequence})
         finally:
             revocations.synced = False
+            self._sessions.profiles.clear()
             call.cancel()
 
     def _apply(self, event: auth_pb2.RevocationEvent) -> None:
@@ -79,6 +80,8 @@ class RevocationWatcher:
         elif change == "user_authorization":
             user = event.user_authorization
             revocations.set_authorization(user.user_id, user.spotify_authorization_lost)
+            # Sent on every login too: the stored profile may have changed.
+            self._sessions.profiles.changed(user.user_id)
         elif change == "caught_up":
             revocations.sequence = max(revocations.sequence, event.caught_up.sequence)
             return

@@ -117,6 +117,7 @@ async def login(
 async def callback(
     request: Request,
     backends: BackendsDep,
+    sessions: SessionsDep,
     code: ShortText = "",
     state: ShortText = "",
     error: ShortText = "",
@@ -133,6 +134,9 @@ async def callback(
         refused = response_for(error_from_rpc(exc))
         refused.delete_cookie(LOGIN_COOKIE, path="/auth")
         return refused
+    # The login may have stored a new profile: /me on this replica reads it again at once
+    # (other replicas drop theirs on the revocation stream's event of the login).
+    sessions.profiles.changed(answer.user_id)
     response: Response
     if "application/json" in request.headers.get("accept", ""):
         # The user object is spliced in as stored, byte for byte.
@@ -157,11 +161,11 @@ async def logout(token: BearerToken, sessions: SessionsDep) -> Response:
 
 
 @router.get("/api/v1/me", response_model=Me, responses=error_responses(*AUTHENTICATED))
-async def me(user: CurrentUser, backends: BackendsDep) -> Response:
-    answer = await backends.auth.GetUser(auth_pb2.GetUserRequest(user_id=user.id))
+async def me(user: CurrentUser, sessions: SessionsDep) -> Response:
+    stored, lost = await sessions.profile(user)
     # The stored Spotify object byte for byte, Tapedeck's key spliced in after its keys.
-    notes = json.dumps({"spotify_authorization_lost": answer.spotify_authorization_lost})
-    stored = answer.user_json.rstrip()
+    notes = json.dumps({"spotify_authorization_lost": lost})
+    stored = stored.rstrip()
     head = stored[:-1].rstrip()
     separator = "" if head.endswith("{") else ", "
     return Response(
