@@ -105,15 +105,8 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     def CompleteLogin(
         self, request: auth_pb2.CompleteLoginRequest, context: Any
     ) -> auth_pb2.CompleteLoginResponse:
-        login = self._logins.complete(
-            request.code, request.state, request.error, request.browser_nonce
-        )
-        return auth_pb2.CompleteLoginResponse(
-            token=login.token,
-            expires_in=login.expires_in,
-            user_json=login.user_json,
-            return_to=login.return_to,
-            user_id=login.user_id,
+        return _login(
+            self._logins.complete(request.code, request.state, request.error, request.browser_nonce)
         )
 
     def Authenticate(
