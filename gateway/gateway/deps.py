@@ -1,4 +1,8 @@
-"""Request dependencies: the backends, and the authenticated user (checked in one place)."""
+"""Request dependencies: the backends, and the authenticated user (checked in one place).
+
+Every dependency is `async def`, though none awaits: FastAPI runs a plain `def` dependency in
+its thread pool, a hand-off to a worker thread and back that cost more than the whole token
+check (bench/README.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from gateway.sessions import Sessions, User
 from kit import errors
 
 
-def get_backends(request: Request) -> Backends:
+async def get_backends(request: Request) -> Backends:
     backends: Backends = request.app.state.backends
     return backends
 
@@ -30,7 +34,7 @@ _BEARER = HTTPBearer(
 )
 
 
-def bearer_token(
+async def bearer_token(
     request: Request, _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)]
 ) -> str:
     header = request.headers.get("authorization", "")
@@ -43,7 +47,7 @@ def bearer_token(
 BearerToken = Annotated[str, Depends(bearer_token)]
 
 
-def get_sessions(request: Request) -> Sessions:
+async def get_sessions(request: Request) -> Sessions:
     sessions: Sessions = request.app.state.sessions
     return sessions
 

@@ -48,14 +48,14 @@ class ReadQuery:
     offset: int
 
 
-def read_query(save: SaveParam = None, limit: Limit = 50, offset: Offset = 0) -> ReadQuery:
+async def read_query(save: SaveParam = None, limit: Limit = 50, offset: Offset = 0) -> ReadQuery:
     return ReadQuery(save, limit, offset)
 
 
 ReadQueryDep = Annotated[ReadQuery, Depends(read_query)]
 
 
-def read_cache(request: Request) -> ReadCache:
+async def read_cache(request: Request) -> ReadCache:
     return of_app(request.app.state)
 
 
