@@ -2,7 +2,8 @@
 
 Every dependency is `async def`, though none awaits: FastAPI runs a plain `def` dependency in
 its thread pool, a hand-off to a worker thread and back that cost more than the whole token
-check (bench/README.md)."""
+check (bench/README.md). The hot routes (/me, the library reads) take the backends and
+the read cache from the app themselves (`backends_of`) rather than as dependencies."""
 
 from __future__ import annotations
 
@@ -17,9 +18,13 @@ from gateway.sessions import Sessions, User
 from kit import errors
 
 
-async def get_backends(request: Request) -> Backends:
+def backends_of(request: Request) -> Backends:
     backends: Backends = request.app.state.backends
     return backends
+
+
+async def get_backends(request: Request) -> Backends:
+    return backends_of(request)
 
 
 BackendsDep = Annotated[Backends, Depends(get_backends)]
@@ -33,10 +38,10 @@ _BEARER = HTTPBearer(
     auto_error=False,
 )
 
+Declared = Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)]
 
-async def bearer_token(
-    request: Request, _declared: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)]
-) -> str:
+
+def _token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -44,22 +49,33 @@ async def bearer_token(
     return token.strip()
 
 
+async def bearer_token(request: Request, _declared: Declared) -> str:
+    return _token(request)
+
+
 BearerToken = Annotated[str, Depends(bearer_token)]
 
 
-async def get_sessions(request: Request) -> Sessions:
+def sessions_of(request: Request) -> Sessions:
     sessions: Sessions = request.app.state.sessions
     return sessions
+
+
+async def get_sessions(request: Request) -> Sessions:
+    return sessions_of(request)
 
 
 SessionsDep = Annotated[Sessions, Depends(get_sessions)]
 
 
-async def current_user(request: Request, token: BearerToken, sessions: SessionsDep) -> User:
+async def current_user(request: Request, _declared: Declared) -> User:
     """Every /api request is checked here (gateway.sessions): signature, issuer, audience,
     expiry and revocation, mostly without a call to the auth service. A user whose Spotify
-    authorization is lost still passes: routes that must call Spotify refuse them."""
-    user = await sessions.authenticate(token)
+    authorization is lost still passes: routes that must call Spotify refuse them.
+
+    One dependency, not three (the token, the sessions): each costs every request FastAPI's
+    resolution."""
+    user = await sessions_of(request).authenticate(_token(request))
     note_user(request.scope, user.id)
     return user
 

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from tapedeck.auth.v1 import auth_pb2
 
 from gateway.bodies import JsonBodyRoute
-from gateway.deps import BackendsDep, BearerToken, CurrentUser, SessionsDep
+from gateway.deps import BackendsDep, BearerToken, CurrentUser, SessionsDep, sessions_of
 from gateway.errors import response_for
 from gateway.openapi import AUTHENTICATED, error_responses
 from gateway.schemas import LoginAnswer, Me
@@ -161,8 +161,8 @@ async def logout(token: BearerToken, sessions: SessionsDep) -> Response:
 
 
 @router.get("/api/v1/me", response_model=Me, responses=error_responses(*AUTHENTICATED))
-async def me(user: CurrentUser, sessions: SessionsDep) -> Response:
-    stored, lost = await sessions.profile(user)
+async def me(request: Request, user: CurrentUser) -> Response:
+    stored, lost = await sessions_of(request).profile(user)
     # The stored Spotify object byte for byte, Tapedeck's key spliced in after its keys.
     notes = json.dumps({"spotify_authorization_lost": lost})
     stored = stored.rstrip()

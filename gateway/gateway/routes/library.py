@@ -17,7 +17,7 @@ from tapedeck.library.v1 import library_pb2
 from gateway import etags, ids
 from gateway.bodies import JsonBodyRoute
 from gateway.cache import ReadCache, of_app
-from gateway.deps import Backends, BackendsDep, CurrentUser, User
+from gateway.deps import Backends, CurrentUser, User, backends_of
 from gateway.kinds import kind_name
 from gateway.notices import NOTICE_HEADER, before_first_save
 from gateway.openapi import AUTHENTICATED, error_responses
@@ -55,11 +55,11 @@ async def read_query(save: SaveParam = None, limit: Limit = 50, offset: Offset =
 ReadQueryDep = Annotated[ReadQuery, Depends(read_query)]
 
 
-async def read_cache(request: Request) -> ReadCache:
-    return of_app(request.app.state)
+def _plumbing(request: Request) -> tuple[Backends, ReadCache]:
+    """The backends and the read cache, taken from the app rather than as dependencies:
+    each dependency costs every request FastAPI's resolution (bench/README.md)."""
+    return backends_of(request), of_app(request.app.state)
 
-
-ReadCacheDep = Annotated[ReadCache, Depends(read_cache)]
 
 JSON = "application/json"
 
@@ -170,10 +170,9 @@ async def _noticed(
 async def playlists(
     request: Request,
     user: CurrentUser,
-    backends: BackendsDep,
-    cache: ReadCacheDep,
     query: ReadQueryDep,
 ) -> Response:
+    backends, cache = _plumbing(request)
     return await _list(request, backends, cache, user, library_pb2.KIND_PLAYLISTS, query)
 
 
@@ -186,10 +185,9 @@ async def playlist(
     request: Request,
     playlist_id: str,
     user: CurrentUser,
-    backends: BackendsDep,
-    cache: ReadCacheDep,
     save: SaveParam = None,
 ) -> Response:
+    backends, cache = _plumbing(request)
     item_id = ids.spotify_id(playlist_id, "playlist")
 
     async def read() -> Answer:
@@ -215,10 +213,9 @@ async def playlist_tracks(
     request: Request,
     playlist_id: str,
     user: CurrentUser,
-    backends: BackendsDep,
-    cache: ReadCacheDep,
     query: ReadQueryDep,
 ) -> Response:
+    backends, cache = _plumbing(request)
     item_id = ids.spotify_id(playlist_id, "playlist")
 
     async def read() -> Answer:
@@ -245,10 +242,9 @@ async def playlist_tracks(
 async def tracks(
     request: Request,
     user: CurrentUser,
-    backends: BackendsDep,
-    cache: ReadCacheDep,
     query: ReadQueryDep,
 ) -> Response:
+    backends, cache = _plumbing(request)
     return await _list(request, backends, cache, user, library_pb2.KIND_TRACKS, query)
 
 
@@ -260,10 +256,9 @@ async def tracks(
 async def albums(
     request: Request,
     user: CurrentUser,
-    backends: BackendsDep,
-    cache: ReadCacheDep,
     query: ReadQueryDep,
 ) -> Response:
+    backends, cache = _plumbing(request)
     return await _list(request, backends, cache, user, library_pb2.KIND_ALBUMS, query)
 
 
@@ -275,8 +270,7 @@ async def albums(
 async def artists(
     request: Request,
     user: CurrentUser,
-    backends: BackendsDep,
-    cache: ReadCacheDep,
     query: ReadQueryDep,
 ) -> Response:
+    backends, cache = _plumbing(request)
     return await _list(request, backends, cache, user, library_pb2.KIND_ARTISTS, query)
