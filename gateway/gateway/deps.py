@@ -75,7 +75,8 @@ async def current_user(request: Request, _declared: Declared) -> User:
 
     One dependency, not three (the token, the sessions): each costs every request FastAPI's
     resolution."""
-    user = await sessions_of(request).authenticate(_token(request))
+    token = _token(request)  # first: a request without one is refused before anything
+    user = await sessions_of(request).authenticate(token)
     note_user(request.scope, user.id)
     return user
 
