@@ -76,7 +76,10 @@ def create_app(settings: GatewaySettings, internal_token: Credential | str) -> F
     # router is matched through FastAPI's inclusion layer (every candidate route of every
     # router before it, and its own routes twice), which cost a library read more than
     # its token check (bench/README.md).
+    # A router's own prefix or dependencies would be lost this way: the routers have none.
     for module in (home, health, docs, auth, tokens, saves, library):
+        if module.router.prefix or module.router.dependencies:
+            raise RuntimeError(f"{module.__name__}: a router prefix or dependencies")
         app.router.routes.extend(module.router.routes)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(Observe)
