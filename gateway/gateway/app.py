@@ -63,6 +63,10 @@ def create_app(settings: GatewaySettings, internal_token: Credential | str) -> F
         version="0.1.0",
         description="Keep your Spotify library safe and portable (see docs/api.md).",
         lifespan=lifespan,
+        # FastAPI's own OpenTelemetry hooks, off: the gateway has its metrics and access log
+        # (gateway.observe), and asking whether a provider was configured cost every request
+        # a look into the environment.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
         # gateway.routes.docs serves /docs from the gateway's own files; FastAPI's pages
         # load Swagger UI and ReDoc from a CDN.
         docs_url=None,
