@@ -119,6 +119,7 @@ class Sessions:
         answer = await self._stub.GetUser(auth_pb2.GetUserRequest(user_id=user.id))
         if synced and self.revocations.synced:
             self.profiles.remember(user.id, answer.user_json, before)
+            return answer.user_json, user.spotify_authorization_lost
         return answer.user_json, answer.spotify_authorization_lost
 
     def forget_personal(self, token_id: str) -> None:
