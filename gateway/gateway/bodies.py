@@ -8,8 +8,9 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from pydantic import BeforeValidator
+
+from gateway.routing import PrefixRoute
 
 JSON = b"application/json"
 
@@ -31,12 +32,15 @@ def is_json(content_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
-class JsonBodyRoute(APIRoute):
+class JsonBodyRoute(PrefixRoute):
     """A route whose body is JSON takes it as JSON under any Content-Type, or none:
     `curl -d '{"kinds": ["tracks"]}'` sends application/x-www-form-urlencoded, and the person
     meant JSON. (Accepting such "simple" requests opens no cross-site hole: every route that
     acts needs an Authorization header, which no form or cross-site script can send
-    unasked.)"""
+    unasked.)
+
+    Every route of the gateway is one (or a NoStoreRoute, which is one), and so is matched
+    by its literal start first (gateway.routing)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()

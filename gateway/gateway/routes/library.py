@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from tapedeck.library.v1 import library_pb2
 
 from gateway import etags, ids
@@ -48,11 +48,8 @@ class ReadQuery:
     offset: int
 
 
-async def read_query(save: SaveParam = None, limit: Limit = 50, offset: Offset = 0) -> ReadQuery:
-    return ReadQuery(save, limit, offset)
-
-
-ReadQueryDep = Annotated[ReadQuery, Depends(read_query)]
+# The three are parameters of each read itself, not one dependency: each dependency costs
+# every request FastAPI's resolution (bench/README.md).
 
 
 def _plumbing(request: Request) -> tuple[Backends, ReadCache]:
@@ -170,8 +167,11 @@ async def _noticed(
 async def playlists(
     request: Request,
     user: CurrentUser,
-    query: ReadQueryDep,
+    save: SaveParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Response:
+    query = ReadQuery(save, limit, offset)
     backends, cache = _plumbing(request)
     return await _list(request, backends, cache, user, library_pb2.KIND_PLAYLISTS, query)
 
@@ -213,8 +213,11 @@ async def playlist_tracks(
     request: Request,
     playlist_id: str,
     user: CurrentUser,
-    query: ReadQueryDep,
+    save: SaveParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Response:
+    query = ReadQuery(save, limit, offset)
     backends, cache = _plumbing(request)
     item_id = ids.spotify_id(playlist_id, "playlist")
 
@@ -242,8 +245,11 @@ async def playlist_tracks(
 async def tracks(
     request: Request,
     user: CurrentUser,
-    query: ReadQueryDep,
+    save: SaveParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Response:
+    query = ReadQuery(save, limit, offset)
     backends, cache = _plumbing(request)
     return await _list(request, backends, cache, user, library_pb2.KIND_TRACKS, query)
 
@@ -256,8 +262,11 @@ async def tracks(
 async def albums(
     request: Request,
     user: CurrentUser,
-    query: ReadQueryDep,
+    save: SaveParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Response:
+    query = ReadQuery(save, limit, offset)
     backends, cache = _plumbing(request)
     return await _list(request, backends, cache, user, library_pb2.KIND_ALBUMS, query)
 
@@ -270,7 +279,10 @@ async def albums(
 async def artists(
     request: Request,
     user: CurrentUser,
-    query: ReadQueryDep,
+    save: SaveParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Response:
+    query = ReadQuery(save, limit, offset)
     backends, cache = _plumbing(request)
     return await _list(request, backends, cache, user, library_pb2.KIND_ARTISTS, query)
