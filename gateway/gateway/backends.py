@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health_pb2_grpc
 from tapedeck.auth.v1 import auth_pb2_grpc
+from tapedeck.download.v1 import download_pb2_grpc
 from tapedeck.library.v1 import library_pb2_grpc
 
 from gateway.settings import GatewaySettings
@@ -21,6 +22,7 @@ from kit.tls import load_tls
 class Backends:
     auth: auth_pb2_grpc.AuthServiceStub
     library: library_pb2_grpc.LibraryServiceStub
+    download: download_pb2_grpc.DownloadServiceStub
     health: dict[str, health_pb2_grpc.HealthStub]
     channels: list[grpc.aio.Channel]
 
@@ -39,6 +41,7 @@ def open_backends(settings: GatewaySettings, credential: Credential | str) -> Ba
     return Backends(
         auth=auth_pb2_grpc.AuthServiceStub(channels["auth"]),
         library=library_pb2_grpc.LibraryServiceStub(channels["library"]),
+        download=download_pb2_grpc.DownloadServiceStub(channels["download"]),
         health={name: health_pb2_grpc.HealthStub(ch) for name, ch in channels.items()},
         channels=list(channels.values()),
     )

@@ -1,6 +1,7 @@
 """The whole of Tapedeck in-process, for system tests: auth, the four entity services, the
-library service and the gateway, on 127.0.0.1:0, against the Spotify emulator the test
-gives. Services can be stopped and started again at the same address mid-test."""
+library service, the download service and the gateway, on 127.0.0.1:0, against the Spotify
+emulator the test gives. Services can be stopped and started again at the same address
+mid-test."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from download.downloads import Downloaded, Downloads
 from kit.testing.databases import sqlite_url
 from spotify_emulator import Emulator
 from teststack.auth import start_auth
+from teststack.download import start_download
 from teststack.entities import start_entity
 from teststack.gateway import RunningGateway, gateway_settings
 from teststack.library import ENTITY_SERVICES, start_library
@@ -30,6 +33,10 @@ class Stack:
     auth: Running
     entities: dict[str, Running]
     library: Running
+    download: Running
+    # Records finished downloads (the downloads issue's workers will).
+    downloads: Downloads
+    downloads_dir: Path
     gateway: RunningGateway
     # Where each service was first started: a restarted one comes back there.
     addresses: dict[str, str] = field(default_factory=dict)
@@ -54,7 +61,7 @@ class Stack:
         token = internal_token or secrets.token_urlsafe(24)
         urls = {
             name: (database_urls or {}).get(name) or sqlite_url(data_dir, name)
-            for name in ("auth", "library", *ENTITY_SERVICES)
+            for name in ("auth", "library", *ENTITY_SERVICES, "download")
         }
         started: list[Running] = []
         try:
@@ -82,6 +89,11 @@ class Stack:
             )
             started.append(library)
             addresses["library"] = library.address
+            download = start_download(
+                database_url=urls["download"], data_dir=data_dir, internal_token=token
+            )
+            started.append(download.running)
+            addresses["download"] = download.running.address
             settings = gateway_settings(addresses, data_dir=data_dir, **(gateway_overrides or {}))
             gateway = RunningGateway(settings, token).start()
         except BaseException:
@@ -98,6 +110,9 @@ class Stack:
             auth=auth,
             entities=entities,
             library=library,
+            download=download.running,
+            downloads=download.downloads,
+            downloads_dir=download.downloads_dir,
             gateway=gateway,
             addresses=addresses,
         )
@@ -140,8 +155,15 @@ class Stack:
             **self.library_overrides,
         )
 
+    def record_download(
+        self, user_id: str, track_id: str, path: str, format: str, duration_ms: int
+    ) -> None:
+        """A finished download of the user's track, as the download service will record it."""
+        self.downloads.record(user_id, Downloaded(track_id, path, format, duration_ms))
+
     def stop(self) -> None:
         self.gateway.stop()
+        self.download.stop()
         self.library.stop()
         for running in self.entities.values():
             running.stop()

@@ -1,14 +1,16 @@
-"""python -m download: the download service's process.
+"""python -m download: read settings, build the real parts, serve until signalled.
 
-It serves gRPC health and reflection so the umbrella, the supervisor and /readyz already
-include it; its job queue and workers arrive with the downloads issue."""
+For now it answers which tracks have finished downloads (the exports ask); its job queue
+and workers arrive with the downloads issue."""
 
 from __future__ import annotations
 
+from download.server import create_download_server
 from download.settings import DownloadSettings
+from download.wiring import build
 from kit.logs import setup_logging
 from kit.secrets import internal_token, keep_files_private
-from kit.server import create_server, run_until_signalled
+from kit.server import run_until_signalled
 from kit.settings import load_settings
 from kit.tls import load_tls
 
@@ -18,8 +20,11 @@ def main() -> None:
     settings = load_settings(DownloadSettings)
     setup_logging("download", settings.log_level)
     token = internal_token(settings, listening_on=[settings.download_addr])
-    served = create_server(settings.download_addr, [], internal_token=token, tls=load_tls(settings))
-    run_until_signalled(served, settings.grace_s)
+    built = build(settings)
+    served = create_download_server(
+        built.servicer, settings.download_addr, token, tls=load_tls(settings)
+    )
+    run_until_signalled(served, settings.grace_s, on_stop=built.db.dispose)
 
 
 if __name__ == "__main__":

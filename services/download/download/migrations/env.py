@@ -1,0 +1,4 @@
+from download.store import Base
+from kit.migrations import run_env
+
+run_env(Base.metadata)
