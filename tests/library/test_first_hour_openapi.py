@@ -48,6 +48,8 @@ ERRORS: dict[Operation, set[int]] = {
     ("get", "/api/v1/tracks"): AUTHENTICATED | {404, 422},
     ("get", "/api/v1/albums"): AUTHENTICATED | {404, 422},
     ("get", "/api/v1/artists"): AUTHENTICATED | {404, 422},
+    ("get", "/api/v1/exports/playlists/{playlist_id}.csv"): AUTHENTICATED | {404, 422},
+    ("get", "/api/v1/exports/tracks.csv"): AUTHENTICATED | {404, 422},
 }
 
 

@@ -19,7 +19,7 @@ default."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 HEADER = (
@@ -103,6 +103,17 @@ def header(excel: bool = False) -> str:
 def lines(items: Iterable[Item], excel: bool = False) -> str:
     """The rows of these items (no header), as one string: a page at a time when streaming."""
     return "".join(line(cells, excel) for cells in map(row, items) if cells is not None)
+
+
+async def encoded(
+    pages: AsyncIterable[Iterable[Item]], excel: bool = False
+) -> AsyncIterator[bytes]:
+    """The whole file, UTF-8: the header, then each page's rows as the page arrives."""
+    yield header(excel).encode()
+    async for page in pages:
+        text = lines(page, excel)
+        if text:
+            yield text.encode()
 
 
 def neutralised(cell: str) -> str:

@@ -47,10 +47,14 @@ class Items:
                 return
             page, _, _ = await self._read(self.save_id, offset)
 
-    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+    async def item_pages(self) -> AsyncIterator[list[dict[str, Any]]]:
+        """Each page's items as objects (what the writers take, a page at a time)."""
         async for page in self.pages():
-            for item_json in page:
-                item: dict[str, Any] = json.loads(item_json)
+            yield [json.loads(item_json) for item_json in page]
+
+    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+        async for page in self.item_pages():
+            for item in page:
                 yield item
 
 

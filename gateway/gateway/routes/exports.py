@@ -5,8 +5,92 @@ Content-Disposition (gateway.exports.names)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
 
 from gateway.bodies import JsonBodyRoute
+from gateway.deps import CurrentUser, backends_of
+from gateway.exports import exportify, names, source
+from gateway.openapi import AUTHENTICATED, error_responses
 
 router = APIRouter(tags=["exports"], route_class=JsonBodyRoute)
+
+SaveParam = Annotated[
+    str | None,
+    Query(alias="save", description="a save's id; the newest holding the kind if absent"),
+]
+ExcelParam = Annotated[
+    bool,
+    Query(
+        description="for spreadsheets: a BOM, and a `'` before cells starting with = + - @ "
+        "(formula injection); off, the bytes are exactly Exportify's, as importers expect"
+    ),
+]
+
+CSV = "text/csv; charset=utf-8"
+
+
+def file_response(
+    body: AsyncIterator[bytes], media_type: str, file_name: str, save_id: str
+) -> StreamingResponse:
+    """A streamed file named `file_name` (already safe), saying which save it holds."""
+    headers = {"Content-Disposition": names.content_disposition(file_name)}
+    if save_id:
+        headers["X-Tapedeck-Save"] = save_id
+    return StreamingResponse(body, media_type=media_type, headers=headers)
+
+
+def file_responses(media_type: str, *errors: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of an export: the file, then the error bodies (JSON)."""
+    return {
+        200: {
+            "content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the file, streamed; Content-Disposition names it, X-Tapedeck-Save "
+            "says which save it holds (absent before any save of the kind)",
+        },
+        **error_responses(*AUTHENTICATED, *errors, beside=media_type),
+    }
+
+
+@router.get(
+    "/api/v1/exports/playlists/{playlist_id}.csv",
+    response_class=StreamingResponse,
+    responses=file_responses("text/csv", 404, 422),
+)
+async def playlist_csv(
+    request: Request,
+    playlist_id: str,
+    user: CurrentUser,
+    save: SaveParam = None,
+    excel: ExcelParam = False,
+) -> StreamingResponse:
+    """The playlist's items as Exportify's CSV, one row per occurrence, in playlist order;
+    named as Exportify names it (the playlist's name lower-cased, punctuation and spaces as
+    `_`), made safe. Another user's or an unknown playlist: 404."""
+    backends = backends_of(request)
+    playlist, save_id = await source.playlist(backends, user.id, playlist_id, save)
+    items = await source.playlist_items(backends, user.id, playlist_id, save_id or save)
+    file_name = names.playlist_file(str(playlist.get("name") or ""))
+    body = exportify.encoded(items.item_pages(), excel)
+    return file_response(body, CSV, file_name, items.save_id)
+
+
+@router.get(
+    "/api/v1/exports/tracks.csv",
+    response_class=StreamingResponse,
+    responses=file_responses("text/csv", 404, 422),
+)
+async def tracks_csv(
+    request: Request,
+    user: CurrentUser,
+    save: SaveParam = None,
+    excel: ExcelParam = False,
+) -> StreamingResponse:
+    """Liked Songs as Exportify's CSV (`Added By` empty), as `liked.csv`; before any save of
+    Liked Songs, the header alone."""
+    items = await source.kind_items(backends_of(request), user.id, "tracks", save)
+    body = exportify.encoded(items.item_pages(), excel)
+    return file_response(body, CSV, names.LIKED, items.save_id)
