@@ -22,7 +22,7 @@ import hashlib
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -217,12 +217,13 @@ async def library_xml(
     item_pages: ItemPages,
     downloaded: Downloaded,
     *,
-    now: datetime,
     library_id: str,
     folder: str,
+    now: datetime | None = None,
 ) -> AsyncIterator[str]:
-    """The whole document, a page of items at a time (see the module's note on memory)."""
-    yield head(now, library_id, folder)
+    """The whole document, a page of items at a time (see the module's note on memory).
+    `now`: the document's date, this moment if not given."""
+    yield head(now or datetime.now(UTC), library_id, folder)
     ids: dict[str, int] = {}
     async for playlist in playlists():
         async for page in item_pages(playlist):
