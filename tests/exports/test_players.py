@@ -175,3 +175,15 @@ def test_another_users_playlist_and_downloads_are_not_exported(
     assert api.get(f"/api/v1/exports/playlists/{mine[0]}.m3u8", save="x").status_code == 404
     their_library = plistlib.loads(theirs.get("/api/v1/exports/library.xml").content)
     assert all("Location" not in t for t in their_library["Tracks"].values())
+
+
+def test_without_the_download_service_the_exports_answer_503_before_any_byte(
+    stack: Stack, api: Any
+) -> None:
+    api.save()
+    playlist = api.all("/api/v1/playlists")[0]
+    stack.download.stop()
+    for path in ("/api/v1/exports/library.xml", f"/api/v1/exports/playlists/{playlist['id']}.m3u8"):
+        answer = api.get(path)
+        assert answer.status_code == 503
+        assert answer.json()["error"]["code"] == "service_unavailable"
