@@ -50,6 +50,7 @@ ERRORS: dict[Operation, set[int]] = {
     ("get", "/api/v1/artists"): AUTHENTICATED | {404, 422},
     ("get", "/api/v1/exports/playlists/{playlist_id}.csv"): AUTHENTICATED | {404, 422},
     ("get", "/api/v1/exports/tracks.csv"): AUTHENTICATED | {404, 422},
+    ("get", "/api/v1/exports/library.zip"): AUTHENTICATED | {400, 404},
     ("get", "/api/v1/exports/library.xml"): AUTHENTICATED | {404, 422},
     ("get", "/api/v1/exports/playlists/{playlist_id}.m3u8"): AUTHENTICATED | {404, 422},
 }

@@ -1,6 +1,7 @@
 """Zip archives written as they are read: `zip_stream` turns members (a name and the chunks
-of its content, both arriving over time) into the archive's bytes, and `json_array` streams
-a JSON array from items already encoded, so no file of the archive sits whole in memory.
+of its content, both arriving over time) into the archive's bytes, and `json_array` and
+`json_values` stream JSON arrays of values already encoded, so no file of the archive sits
+whole in memory.
 
 The zip is the standard library's `zipfile` writing to a sink that cannot seek: it then
 puts each member's sizes and CRC in a data descriptor after its data, and keeps only the
@@ -12,7 +13,7 @@ gateway's content arrives from gRPC on its event loop."""
 from __future__ import annotations
 
 import zipfile
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from datetime import datetime
 
 # Bytes gathered before a chunk goes out: large enough that a 100,000-row CSV is not a
@@ -84,10 +85,23 @@ async def zip_stream(
         yield rest
 
 
-async def json_array(items: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-    """A JSON array of `items` (each already one JSON value), one to a line."""
+async def json_array(pages: AsyncIterable[Sequence[bytes]]) -> AsyncIterator[bytes]:
+    """A JSON array of values already encoded, given a page at a time; one value a line."""
     first = True
-    async for item in items:
-        yield (b"[\n" if first else b",\n") + item
+    async for page in pages:
+        if page:
+            yield (b"[\n" if first else b",\n") + b",\n".join(page)
+            first = False
+    yield b"[]" if first else b"\n]"
+
+
+async def json_values(values: AsyncIterable[AsyncIterable[bytes]]) -> AsyncIterator[bytes]:
+    """A JSON array of values that are themselves streamed: each value's pieces join to one
+    JSON value (a playlist with its items)."""
+    first = True
+    async for pieces in values:
+        yield b"[\n" if first else b",\n"
         first = False
+        async for piece in pieces:
+            yield piece
     yield b"[]\n" if first else b"\n]\n"
