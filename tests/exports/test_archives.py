@@ -191,6 +191,7 @@ def test_the_json_zip_holds_every_kinds_stored_objects_and_a_manifest(api: Any) 
     assert answer.headers["content-disposition"] == names.content_disposition(
         "tapedeck_library.zip"
     )
+    assert answer.headers["x-tapedeck-save"] == save["id"]
     assert list(files) == [
         "playlists.json",
         "tracks.json",
@@ -256,6 +257,7 @@ def test_an_older_save_exports_exactly_that_save(api: Any, emulator: Emulator) -
 
 
 def test_a_save_of_some_kinds_exports_those_and_an_unknown_save_is_404(api: Any) -> None:
+    full = api.save()
     liked_only = api.save(kinds=["tracks"])
     csv = _zip_of(api.get("/api/v1/exports/library.zip", save=liked_only["id"]))
     assert list(csv) == ["liked.csv"]
@@ -264,6 +266,17 @@ def test_a_save_of_some_kinds_exports_those_and_an_unknown_save_is_404(api: Any)
     kinds = json.loads(files["manifest.json"])["kinds"]
     assert kinds["tracks"]["save_id"] == liked_only["id"]
     assert kinds["playlists"] == {"file": None, "save_id": None, "count": 0}
+    # Without `save`, each kind from its newest save: Liked Songs from the second, the
+    # rest from the first; the manifest says which, and no single save is named.
+    newest = api.get("/api/v1/exports/library.zip", format="json")
+    assert "x-tapedeck-save" not in newest.headers
+    kinds = json.loads(_zip_of(newest)["manifest.json"])["kinds"]
+    assert {kind: k["save_id"] for kind, k in kinds.items()} == {
+        "playlists": full["id"],
+        "tracks": liked_only["id"],
+        "albums": full["id"],
+        "artists": full["id"],
+    }
     missing = api.get("/api/v1/exports/library.zip", save="0" * 26)
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "not_found"

@@ -159,11 +159,18 @@ async def library_zip(
     if format == "csv":
         members = _csv_members(backends, user.id, found, save)
         body = zip_stream(members, when.replace(tzinfo=None))
-        return file_response(body, "application/zip", names.ALL_PLAYLISTS, save or "")
+        return file_response(body, "application/zip", names.ALL_PLAYLISTS, _one_save(found))
     # A kind's JSON may outgrow 2 GiB (a large library's items): Zip64 for those files.
     members = _json_members(backends, user.id, found, save, when)
     body = zip_stream(members, when.replace(tzinfo=None), (*KIND_FILES.values(), MANIFEST))
-    return file_response(body, "application/zip", JSON_ZIP, save or "")
+    return file_response(body, "application/zip", JSON_ZIP, _one_save(found))
+
+
+def _one_save(found: dict[str, source.Items]) -> str:
+    """The save every file of the zip comes from, or "" when the kinds come from several
+    (each kind's newest) or from none yet; the JSON zip's manifest names each kind's."""
+    saves = {items.save_id for items in found.values() if items.save_id}
+    return saves.pop() if len(saves) == 1 else ""
 
 
 async def _first_pages(
