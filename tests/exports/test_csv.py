@@ -9,6 +9,9 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from teststack.fixtures import make_emulator
+from teststack.stack import Stack
+
 from gateway.exports import exportify, names
 from spotify_emulator import Emulator
 
@@ -180,3 +183,31 @@ def test_save_exports_that_older_save_exactly(api: Any, emulator: Emulator) -> N
     latest = api.get(f"/api/v1/exports/playlists/{pid}.csv")
     assert latest.content == _expected(truth.playlist_items(pid))
     assert latest.headers["x-tapedeck-save"] == newer["id"]
+
+
+def test_the_older_shape_exports_the_same_rows(tmp_path: Any, api_for: Any) -> None:
+    """Apps with extended quota get items under `track`: the CSV reads them as well."""
+    emulator = make_emulator("legacy")
+    stack = Stack.start(emulator, tmp_path)
+    try:
+        api = api_for(stack)
+        api.save()
+        truth = emulator.user("tapedeck-demo")
+        pid = _playlist_named(emulator, 'Road trip, summer "2019" \U0001f697')
+        items = truth.playlist_items(pid)
+        assert all("track" in i and "item" not in i for i in items)
+        answer = api.get(f"/api/v1/exports/playlists/{pid}.csv")
+        assert answer.content == _expected(items)
+        assert len(_rows(answer)) > 100
+    finally:
+        stack.stop()
+        emulator.stop()
+
+
+def test_a_withheld_playlist_exports_the_header_alone(api: Any, emulator: Emulator) -> None:
+    api.save()
+    truth = emulator.user("tapedeck-demo")
+    withheld = next(p for p in truth.playlist_ids() if truth.items_withheld(p))
+    answer = api.get(f"/api/v1/exports/playlists/{withheld}.csv")
+    assert answer.status_code == 200
+    assert answer.content == _expected([])
