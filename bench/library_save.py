@@ -206,16 +206,6 @@ def peak_rss_mb(processes: Processes) -> dict[str, float]:
     return peaks
 
 
-def cpu_seconds(processes: Processes) -> dict[str, float]:
-    """User + system CPU time each process (Tapedeck's and the emulator) has used so far."""
-    tick = os.sysconf("SC_CLK_TCK")
-    used = {}
-    for name, process in processes.running.items():
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        used[name] = (int(fields[11]) + int(fields[12])) / tick
-    return used
-
-
 def database_bytes(data_dir: Path) -> dict[str, int]:
     """Bytes of every SQLite database file and its -wal file (not -shm, an index of the WAL)."""
     return {
@@ -261,9 +251,9 @@ def first_save(
     token = login(gateway, USER)
     auth = {"Authorization": f"Bearer {token}"}
     reset_stats(emulator)
-    cpu_before = cpu_seconds(processes)
+    cpu_before = processes.cpu_seconds()
     body, wall = save(gateway, auth)
-    cpu_after = cpu_seconds(processes)
+    cpu_after = processes.cpu_seconds()
     counted = stats(emulator)
     summary = save_summary(body, wall, counted["total"])
     summary["cpu_s_by_process"] = {
