@@ -14,7 +14,7 @@ PROTOS := $(shell find protos/tapedeck -name '*.proto')
 MEMBERS := pyproject.toml uv.lock $(wildcard */pyproject.toml services/*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck gen sync compile clean bench-auth bench-library bench-startup
+.PHONY: run test lint typecheck gen sync compile clean bench-auth bench-library bench-startup bench-exports
 
 run: compile
 	$(PY) -m launcher
@@ -77,6 +77,9 @@ bench-library: gen
 
 bench-startup: compile
 	$(PY) bench/startup.py
+
+bench-exports: compile
+	$(PY) bench/exports.py
 
 clean:
 	find $(wildcard $(WORKSPACE)) -name __pycache__ -type d -prune -exec rm -rf {} +
