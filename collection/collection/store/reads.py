@@ -136,14 +136,21 @@ class ListingReads:
 
 
 def _from(listing_id: str, offset: int) -> tuple[sa.ColumnElement[bool], ...]:
-    """Where a page starting at `offset` begins: at the position of the listing's
-    `offset`-th entry, found on the entries' primary key alone. An OFFSET on the page's own
-    query made the database join every skipped entry to its object first, so reading a
-    100,000-item playlist page by page cost time quadratic in its length (bench/README.md,
-    "Exports"). Positions may have gaps, so the position is looked up, not computed."""
+    """Where a page starting at `offset` begins, found on the entries' primary key: an
+    OFFSET on the page's own query made the database join every skipped entry to its object
+    first, so reading a 100,000-item playlist page by page took time quadratic in its length
+    (bench/README.md, "Exports"). When the listing's positions are 0..count-1 (what a sync
+    writes), the page begins at position `offset`; should they have gaps, at the position
+    of the `offset`-th entry, found by skipping entries on the key alone."""
     if offset <= 0:
         return ()
-    start = (
+    count = sa.select(ListingRow.count).where(ListingRow.id == listing_id).scalar_subquery()
+    last = (
+        sa.select(sa.func.max(EntryRow.position))
+        .where(EntryRow.listing_id == listing_id)
+        .scalar_subquery()
+    )
+    nth = (
         sa.select(EntryRow.position)
         .where(EntryRow.listing_id == listing_id)
         .order_by(EntryRow.position)
@@ -151,6 +158,7 @@ def _from(listing_id: str, offset: int) -> tuple[sa.ColumnElement[bool], ...]:
         .limit(1)
         .scalar_subquery()
     )
+    start = sa.case((count == last + 1, sa.literal(offset)), else_=nth)
     return (EntryRow.position >= start,)
 
 
