@@ -75,6 +75,28 @@ def test_order_and_awkward_items_read_back_exactly(db: Database) -> None:
     assert entry.position == 3 and json.loads(body) == AWKWARD[3]
 
 
+def test_pages_at_an_offset_follow_the_entries_order_also_across_gaps(db: Database) -> None:
+    # A sync writes positions 0..n-1, and a page then starts at position `offset`; a
+    # listing whose positions have gaps must still page by entries, never by positions.
+    store = CollectionStore(db)
+    items = [{"id": f"t{i}", "uri": f"spotify:track:t{i}"} for i in range(7)]
+    staged = store.create_listing()
+    gapped = [0, 2, 3, 7, 8, 20, 21]
+    store.write(
+        [(staged, [Entry(p, obj, ref_of(obj)) for p, obj in zip(gapped, items, strict=True)])]
+    )
+    listing = store.listing("alice", store.record_version("alice", store.seal(staged)))
+    for offset in range(8):
+        for limit in (1, 2, 3, 100):
+            page = [json.loads(body) for _, body in store.page(listing.id, offset, limit)]
+            assert page == items[offset : offset + limit], (offset, limit)
+            assert [json.loads(b) for b in store.bodies(listing.id, offset, limit)] == page
+    plain = _save(store, "alice", items)
+    whole = store.listing("alice", plain)
+    for offset in range(8):
+        assert [json.loads(b) for _, b in store.page(whole.id, offset, 3)] == items[offset:][:3]
+
+
 def test_a_version_is_readable_by_its_user_only(db: Database) -> None:
     store = CollectionStore(db)
     version = _save(store, "alice", AWKWARD)
