@@ -53,7 +53,7 @@ $(VENV)/.synced: $(UV) $(MEMBERS)
 # files at each run. Otherwise every process `make run` starts compiles what it imports
 # (about 2.5 s of CPU each) whenever Python may not write byte-code (PYTHONDONTWRITEBYTECODE,
 # a read-only tree) and on every first start.
-WORKSPACE := kit collection gateway emulator launcher services teststack protos/gen
+WORKSPACE := kit collection gateway emulator launcher cli services teststack protos/gen
 
 compile: gen $(VENV)/.compiled
 	@$(PY) -m compileall -q -x '/tests/' $(WORKSPACE)

@@ -1,0 +1,1 @@
+"""The tapedeck command line: talks only to the gateway's public HTTP API."""
