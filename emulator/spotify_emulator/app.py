@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+import spotify_emulator.write_routes  # noqa: F401  (registers the write routes)
 from spotify_emulator import images
 from spotify_emulator.accounts import Accounts
 from spotify_emulator.admin import Admin
-from spotify_emulator.api import NOT_FOUND, Api, Call, router
+from spotify_emulator.api import NOT_FOUND, Api, Call, Handler, router
 from spotify_emulator.messages import Drop, Outcome, Request, Response, api_error, html
 from spotify_emulator.state import State
 from spotify_emulator.tokens import Check
@@ -79,11 +80,22 @@ class App:
                         scope=frozenset(check.scope.split()),
                         library=state.libraries.get(check.user_id),
                     )
-                    outcome = self.api.answer(handler, call)
+                    outcome = self._answer(handler, call)
             status = "dropped" if isinstance(outcome, Drop) else str(outcome.status)
             # Counted before the answer leaves, so a client never sees stale counts.
             state.stats.count_api(route, status, check.user_id)
             return outcome
+
+    def _answer(self, handler: Handler, call: Call) -> Response:
+        """The route's answer, or a write's injected 5xx (before or after the write)."""
+        if call.request.method == "GET":
+            return self.api.answer(handler, call)
+        failed = self.state.faults.decide_write()
+        if failed is None:
+            return self.api.answer(handler, call)
+        if self.state.faults.faults.write_error_applied:
+            self.api.answer(handler, call)
+        return failed
 
 
 def _bearer(request: Request) -> str | None:

@@ -87,6 +87,11 @@ class Faults:
     drop_rate: float = 0.0  # share of requests whose connection is closed without an answer
     seed: int = 0
     hold: Hold | None = None
+    # Share of write requests (any method but GET) answered 500/502/503 on top of the
+    # above; with `write_error_applied` the write is made before the error is answered (as
+    # when Spotify's answer is lost after it committed), so a client cannot know.
+    write_error_rate: float = 0.0
+    write_error_applied: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,10 @@ ALL_SCOPES = (
     "playlist-read-private playlist-read-collaborative user-library-read user-follow-read "
     "user-read-private user-read-email"
 )
+# The scopes a restore asks for on top (a second consent).
+WRITE_SCOPES = (
+    "playlist-modify-private playlist-modify-public user-library-modify user-follow-modify"
+)
 
 
 class Emulator:
@@ -135,6 +139,16 @@ class Emulator:
 
     def stats(self) -> dict[str, Any]:
         return self._state.stats.snapshot()
+
+    def writes(self) -> dict[str, int]:
+        """Write requests (any method but GET) counted so far, by route template, with
+        their sum under "total": what a test of a dry run or of the fewest writes checks."""
+        counted = {
+            route: n
+            for route, n in self.stats()["by_route"].items()
+            if not route.startswith("GET ")
+        }
+        return {**counted, "total": sum(counted.values())}
 
     def reset_stats(self) -> None:
         self._state.stats.reset()

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from spotify_emulator import ids
 from spotify_emulator.config import Faults, Hold
-from spotify_emulator.messages import DROP, Outcome, api_error
+from spotify_emulator.messages import DROP, Outcome, Response, api_error
 
 _ERRORS = ((500, "Server error"), (502, "Bad gateway"), (503, "Service unavailable"))
 
@@ -86,6 +86,7 @@ class FaultInjector:
             self._errors = ids.rng(faults.seed, "errors")
             self._kinds = ids.rng(faults.seed, "error-kinds")
             self._drops = ids.rng(faults.seed, "drops")
+            self._write_errors = ids.rng(faults.seed, "write-errors")
             self._window: deque[float] = deque()
 
     def latency_s(self) -> float:
@@ -124,6 +125,16 @@ class FaultInjector:
                 return api_error(status, message)
         return None
 
+    def decide_write(self) -> Response | None:
+        """The 5xx a write request gets instead of (or, with write_error_applied, after)
+        its real answer, or None."""
+        with self._lock:
+            rate = self.faults.write_error_rate
+            if rate > 0 and self._write_errors.random() < rate:
+                status, message = self._kinds.choice(_ERRORS)
+                return api_error(status, message)
+        return None
+
 
 def faults_from_json(payload: dict[str, Any], current: Faults) -> Faults:
     """Faults from the admin API's JSON; fields left out keep their current value."""
@@ -158,6 +169,8 @@ def faults_from_json(payload: dict[str, Any], current: Faults) -> Faults:
         drop_rate=float(merged["drop_rate"]),
         seed=int(merged["seed"]),
         hold=hold,
+        write_error_rate=float(merged["write_error_rate"]),
+        write_error_applied=bool(merged["write_error_applied"]),
     )
 
 

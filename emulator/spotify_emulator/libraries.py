@@ -13,6 +13,7 @@ from spotify_emulator.catalog import Catalog
 from spotify_emulator.config import LibrarySpec
 from spotify_emulator.generate import generate
 from spotify_emulator.library import TRACK, Playlist, UserLibrary, code
+from spotify_emulator.writes import WRITE_EDITS, Writes
 
 
 class Libraries:
@@ -34,6 +35,8 @@ class Libraries:
         self._edits: list[dict[str, Any]] = []
         # Called after every edit, outside the lock (the state file saves itself there).
         self.on_change: Callable[[], None] = _nothing
+        # The write endpoints' edits (POST /me/playlists, /playlists/{id}/items, /me/library).
+        self.writes = Writes(self)
 
     def get(self, user_id: str) -> UserLibrary:
         with self.lock:
@@ -48,6 +51,11 @@ class Libraries:
     def playlist(self, playlist_id: str) -> Playlist | None:
         with self.lock:
             return self._playlists.get(playlist_id)
+
+    def register(self, playlist: Playlist) -> None:
+        """Makes a playlist made after generation (created through the API) reachable."""
+        with self.lock:
+            self._playlists.setdefault(playlist.id, playlist)
 
     def playlists_owned_by(self, user_id: str) -> list[Playlist]:
         with self.lock:
@@ -205,6 +213,8 @@ class Libraries:
                     n = int(edit["n"])
                     self._record(library, name, n=n)
                     self._edits_by_name[name](library, n)
+                elif name in WRITE_EDITS:
+                    self.writes.apply(library, edit)
                 else:
                     raise ValueError(f"an unknown edit: {name}")
 

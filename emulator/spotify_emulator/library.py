@@ -50,6 +50,8 @@ class UserLibrary:
     followers: int
     clock: int = NOW
     edits: int = 0
+    # Playlists this user created through the API (POST /me/playlists), for their ids.
+    created: int = 0
 
     def playlist(self, playlist_id: str) -> Playlist | None:
         return next((p for p in self.playlists if p.id == playlist_id), None)
