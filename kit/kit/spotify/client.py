@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import certifi
 import orjson
@@ -100,6 +101,11 @@ class SpotifyRefused(Exception):
         super().__init__(f"Spotify answered {status}: {message}")
         self.status = status
         self.message = message
+
+
+class WriteUncertain(errors.Unavailable):
+    """A write that is not idempotent failed in a way that leaves unknown whether Spotify
+    made it (a 5xx, a dropped connection, a timeout)."""
 
 
 class SpotifyGate:
@@ -241,7 +247,28 @@ class SpotifyClient:
 
         Raises SpotifyRefused (4xx), errors.RateLimited (Retry-After beyond the limit),
         errors.Unavailable (Spotify kept failing) or the token source's errors."""
+        return self.send("GET", path, params)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+        *,
+        idempotent: bool = True,
+    ) -> Any:
+        """`method` on `path` with `params` in the query and `body` as JSON; the answer as
+        JSON (None when empty). Retries as `get` does, except that a write that is not
+        `idempotent` (adding items) is never sent twice after a 5xx or a lost answer: it
+        may have been made, so that raises WriteUncertain at once and the caller looks at
+        Spotify before going on. A 401 or 429 means it was not made, and is retried."""
         url = self._api_url + path.lstrip("/")
+        if method != "GET" and params:
+            url += "?" + urlencode(params)
+            params = None
+        content_headers = {"Content-Type": "application/json"} if body is not None else {}
+        payload = orjson.dumps(body) if body is not None else None
         what = "/" + path.lstrip("/")
         route = route_of(path)
         failures = 0
@@ -255,10 +282,12 @@ class SpotifyClient:
                     self._requests += 1
                 try:
                     response = self._pool.request(
-                        "GET",
+                        method,
                         url,
                         fields=params,
+                        body=payload,
                         headers={
+                            **content_headers,
                             "Authorization": f"Bearer {token}",
                             # As requests asked: Spotify compresses when allowed to.
                             "Accept-Encoding": "gzip, deflate",
@@ -296,6 +325,10 @@ class SpotifyClient:
                 log.info("spotify rate limited", extra={"call": what, "retry_after_s": wait})
                 self._gate.close_for(wait)
             elif status == 0 or status >= 500:
+                if not idempotent:
+                    raise WriteUncertain(
+                        f"Spotify's answer to {method} {what} was {status or message}"
+                    )
                 failures += 1
                 if failures >= self.limits.attempts:
                     raise errors.Unavailable(
