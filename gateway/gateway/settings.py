@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 
 from kit.settings import TapedeckSettings
@@ -21,3 +23,9 @@ class GatewaySettings(TapedeckSettings):
     # When set, /metrics answers only `Authorization: Bearer <this>`; unset, only clients on
     # a loopback address. As long as a generated internal token: a short one is guessable.
     metrics_token: SecretStr | None = Field(default=None, min_length=32)
+    # The built web app (web/dist; `make run` sets it). Unset or not built: `/` is the start
+    # page, which says how to build it (gateway.routes.web).
+    web_dir: Path | None = None
+    # The gateway never calls Spotify; the web app shows cover images from where Spotify's
+    # objects point, which is this URL's origin when it is not Spotify's own (the emulator).
+    spotify_api_url: str = "https://api.spotify.com/v1"

@@ -1,6 +1,7 @@
-"""`/`: where a browser login ends (`/#token=…`) until the web app exists. A small static
-page: it says the login worked and shows how to use the token with curl, or, without a
-token, how to log in (docs/api.md "The start page").
+"""`/` while the web app is not built (gateway.routes.web serves it when it is): where a
+browser login ends (`/#token=…`). A small static page: it says the login worked and shows
+how to use the token with curl, or, without a token, how to log in, and in both cases how
+to build the web app (docs/api.md "The start page").
 
 The token travels in the URL's fragment, which browsers never send to a server, so it
 reaches no log. The page reads it with a few lines of inline script, allowed by their hash
@@ -57,8 +58,8 @@ PAGE = """<!doctype html>
 <main>
 <h1>Tapedeck</h1>
 <section id="in" hidden>
-<p><strong>You are logged in.</strong> The web app is on its way; until it is here, use
-your token from a terminal. Copy it now: this page shows it only once, and it is your
+<p><strong>You are logged in.</strong> The web app is not built on this server; until it
+is, use your token from a terminal. Copy it now: this page shows it only once, and it is your
 login, so keep it to yourself.</p>
 <pre><code id="token"></code></pre>
 <p>Then save your library and read it back:</p>
@@ -74,6 +75,13 @@ curl -H "Authorization: Bearer $TOKEN" {url}/api/v1/tracks</code></pre>
 <section id="out">
 <p>You are not logged in. <a href="/auth/login">Log in with Spotify</a>; you will come
 back here with your token.</p>
+</section>
+<section id="build">
+<p>This page stands in for Tapedeck's web app, which is not built here. With Node.js 20 or
+newer installed, <code>make run</code> builds it and the gateway serves it at this
+address. By hand: <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>, then
+start the gateway with <code>TAPEDECK_WEB_DIR</code> set to the <code>web/dist</code>
+folder.</p>
 </section>
 </main>
 <script>{script}</script>
