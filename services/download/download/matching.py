@@ -53,7 +53,12 @@ VERSION_WORDS: tuple[tuple[str, ...], ...] = tuple(
     tuple(w.split())
     for w in (
         "live",
+        "en vivo",
+        "ao vivo",
+        "en directo",
         "concert",
+        "session",
+        "sessions",
         "unplugged",
         "rehearsal",
         "remix",
@@ -99,6 +104,9 @@ VERSION_WORDS: tuple[tuple[str, ...], ...] = tuple(
         "chipmunk",
         "reaction",
         "tutorial",
+        "preview",
+        "snippet",
+        "taylors version",
     )
 )
 # Words that mark a different master or cut of the same recording: a small penalty only,
@@ -113,27 +121,10 @@ SOFT_WORDS: dict[str, float] = {
 # Words a title carries about the upload rather than the song.
 NOISE_WORDS = frozenset(
     [
-        "official",
-        "audio",
-        "video",
-        "music",
-        "lyric",
-        "lyrics",
-        "visualizer",
-        "visualiser",
-        "hd",
-        "hq",
-        "4k",
-        "1080p",
-        "720p",
-        "mv",
-        "pv",
-        "m",
-        "v",
-        "full",
-        "song",
-        "track",
-        "explicit",
+        *("official", "audio", "video", "music", "lyric", "lyrics", "visualizer", "visualiser"),
+        *("hd", "hq", "4k", "1080p", "720p", "mv", "pv", "m", "v", "full", "song", "track"),
+        *("explicit", "oficial", "officiel", "clip", "clipe", "videoclip", "letra", "paroles"),
+        "songtext",
     ]
 )
 CONNECTORS = frozenset(["feat", "ft", "featuring", "with", "x", "vs", "and", "prod", "by"])
@@ -307,23 +298,43 @@ class _Prepared:
     """The track's side of the comparison, computed once per pick."""
 
     track: Track
-    title: list[str]
+    # The title's words before Spotify's " - " suffix ("Song - Remastered 2011"), and after.
+    main: list[str]
+    suffix: list[str]
+    title: frozenset[str]
     artists: list[list[str]]
     artist_words: frozenset[str]
+    album_words: frozenset[str]
     duration_s: float
 
     @classmethod
     def of(cls, track: Track) -> _Prepared:
+        name = _without_featuring(track.name)
+        main, _, suffix = name.partition(" - ")
+        # Bracketed parts are edition or translation ("(Remastered)", "(강남스타일)"), which
+        # uploads often leave out: they weigh like the " - " suffix.
+        bracketed = " ".join(_BRACKETED.findall(main))
+        main = _BRACKETED.sub(" ", main)
         artists = [w for w in (words(a) for a in track.artists) if w]
+        main_words = words(main) or words(name)
+        suffix_words = words(bracketed) + words(suffix)
         return cls(
             track=track,
-            title=words(_without_featuring(track.name)),
+            main=main_words,
+            suffix=suffix_words,
+            title=frozenset(main_words + suffix_words),
             artists=artists,
             artist_words=frozenset(w for a in artists for w in a),
+            album_words=frozenset(words(track.album)),
             duration_s=track.duration_ms / 1000,
         )
 
+    @property
+    def title_words(self) -> list[str]:
+        return self.main + self.suffix
 
+
+_BRACKETED = re.compile(r"[(\[]([^)\]]*)[)\]]")
 _FEATURING = re.compile(r"[(\[]\s*(feat\.?|ft\.?|featuring|with)\s[^)\]]*[)\]]", re.IGNORECASE)
 _DASH_FEATURING = re.compile(r"\s-\s*(feat\.?|ft\.?|featuring|with)\s.*$", re.IGNORECASE)
 
@@ -337,7 +348,6 @@ def _score(track: _Prepared, candidate: Candidate) -> tuple[float, list[str]]:
     reasons: list[str] = []
     title = words(candidate.title)
     uploader = words(candidate.uploader)
-    title_set = set(track.title)
 
     duration_score = 0.0
     if candidate.duration_s is None:
@@ -349,24 +359,33 @@ def _score(track: _Prepared, candidate: Candidate) -> tuple[float, list[str]]:
             reasons.append(f"duration off by {off:.0f} s (at most {allowed:.0f} s)")
         duration_score = 100 * math.exp(-off / allowed)
 
-    # The words the candidate's title has beyond the song's: artists, noise, versions.
+    # The candidate's title without what uploads add around a song's name: its artists,
+    # the album, "Official Video", "feat.". The song's own words are always kept.
     kept = [
         w
         for w in title
-        if w in title_set or not (w in track.artist_words or w in NOISE_WORDS or w in CONNECTORS)
+        if w in track.title
+        or not (
+            w in track.artist_words or w in track.album_words or w in NOISE_WORDS or w in CONNECTORS
+        )
     ]
-    title_score = fuzz.token_sort_ratio(" ".join(track.title), " ".join(kept))
-    title_score = max(title_score, _numbers_agree(track.title, kept, title_score))
+    title_score = _title_score(track, kept)
     if title_score < MIN_TITLE:
         reasons.append(f"title differs ({title_score:.0f}%)")
 
     # An artist's own words ("Clean Bandit", "Live") are not a version.
-    versions = _version_words(
-        [w for w in title if w in title_set or w not in track.artist_words], track.title
-    ) + _version_words([w for w in uploader if w not in track.artist_words], track.title)
+    own = track.title | frozenset(track.artist_words)
+    song = track.title_words
+    versions = _version_words([w for w in title if w in track.title or w not in own], song)
+    versions += _version_words([w for w in uploader if w not in track.artist_words], song)
     if versions:
         reasons.append("another version: " + ", ".join(dict.fromkeys(versions)))
-    soft = sum(SOFT_WORDS.get(w, 0.0) for w in set(kept) - title_set)
+    # The other way round: a live or instrumental Spotify track is not its studio version.
+    lacking = _version_words(song, title)
+    lacking = [v for v in lacking if not set(v.split()) <= track.artist_words]
+    if lacking:
+        reasons.append("not the track's version: " + ", ".join(lacking))
+    soft = sum(SOFT_WORDS.get(w, 0.0) for w in set(kept) - track.title)
 
     artist_score, official = _artist(track, title, uploader)
     if artist_score < MIN_ARTIST:
@@ -377,7 +396,7 @@ def _score(track: _Prepared, candidate: Candidate) -> tuple[float, list[str]]:
         bonus += 5.0
     if "audio" in title:
         bonus += 2.0
-    if ("lyric" in title or "lyrics" in title) and not title_set & {"lyric", "lyrics"}:
+    if ("lyric" in title or "lyrics" in title) and not track.title & {"lyric", "lyrics"}:
         bonus -= 2.0
     if _has(title, ("music", "video")) or _has(title, ("official", "video")) or "mv" in title:
         bonus -= 1.0
@@ -386,15 +405,56 @@ def _score(track: _Prepared, candidate: Candidate) -> tuple[float, list[str]]:
     return total, reasons
 
 
-def _numbers_agree(song: Sequence[str], kept: Sequence[str], title_score: float) -> float:
-    """A lower title score when numbers differ ("Part 2" is not "Part 1")."""
-    if {w for w in song if w.isdigit()} == {w for w in kept if w.isdigit()}:
-        return title_score
-    return min(title_score, MIN_TITLE - 1)
+# Points off the title score per word the upload adds, and per word of Spotify's " - "
+# suffix it lacks ("Remastered 2011", "Radio Edit": often left out of uploads).
+EXTRA_WORD = 4.0
+MISSING_SUFFIX_WORD = 3.0
+
+
+def _title_score(track: _Prepared, kept: Sequence[str]) -> float:
+    """0-100: how much of the song's title the candidate's has, less what it adds.
+
+    Word by word (order and punctuation vary among uploads), each word of the main title
+    found counts, a word close enough counts (a typo, "Brightside"/"Bright side" apart);
+    every other word the candidate has, and each of the suffix's it lacks, costs a few
+    points. Numbers must agree: "Pt. 2" is not "Pt. 1".
+    """
+    have = set(kept)
+    compact = "".join(kept)
+
+    def found(word: str) -> bool:
+        return word in have or (
+            len(word) >= 4 and (word in compact or any(fuzz.ratio(word, w) >= 85 for w in have))
+        )
+
+    if not track.main:
+        return 0.0
+    share = sum(1 for w in track.main if found(w)) / len(track.main)
+    extra = len(have - track.title)
+    missing = sum(1 for w in track.suffix if not found(w))
+    score = 100 * share - EXTRA_WORD * extra - MISSING_SUFFIX_WORD * missing
+    if not _numbers_agree(track, have):
+        score = min(score, MIN_TITLE - 1)
+    return max(score, 0.0)
+
+
+def _numbers_agree(track: _Prepared, have: set[str]) -> bool:
+    """The main title's numbers are all there, and the candidate adds none but years.
+
+    A year ("Remastered 2011", "Live 1993") says which edition, which the other rules weigh;
+    another number is another song ("Pt. 2", "No. 5").
+    """
+    if any(w.isdigit() and w not in have for w in track.main):
+        return False
+    return all(_is_year(w) for w in have - track.title if w.isdigit())
+
+
+def _is_year(word: str) -> bool:
+    return len(word) == 4 and word[:2] in ("19", "20")
 
 
 def _version_words(seen: Sequence[str], song: Sequence[str]) -> list[str]:
-    """The version words (and phrases) in `seen` that the song's own title does not have."""
+    """The version words (and phrases) in `seen` that `song`'s words do not have."""
     return [
         " ".join(phrase)
         for phrase in VERSION_WORDS
