@@ -33,7 +33,13 @@ FIELDS = (
     "track id",
 )
 # What a missing field becomes, so a track without an album still lands in a folder.
-MISSING = {"album": "Unknown Album", "album artist": "Unknown Artist", "artist": "Unknown Artist"}
+MISSING = {
+    "album": "Unknown Album",
+    "album artist": "Unknown Artist",
+    "artist": "Unknown Artist",
+    "track number": "00",
+    "disc number": "00",
+}
 
 # Bytes of UTF-8 in one name before its extension: file systems allow 255 per name (ext4,
 # APFS; NTFS counts UTF-16 units, fewer), and room is left for `.opus` and a temporary
@@ -139,7 +145,11 @@ def file_path(track_fields: Mapping[str, Any], ext: str, template: str = DEFAULT
 
     def filled(m: re.Match[str]) -> str:
         # A separator cannot come out of a value: safe_name replaced them all.
-        return safe_name(values[m.group(1)]) if m.group(1) != "ext" else ext
+        value = values[m.group(1)]
+        if m.group(1) == "ext":
+            return ext
+        # A field the track lacks leaves its place empty; the name as a whole is made safe.
+        return safe_name(value) if value else ""
 
     parts = re.split(r"[/\\]", template)
     names = [_PLACEHOLDER.sub(filled, part) for part in parts]
