@@ -30,7 +30,7 @@ lint: $(VENV)/.synced
 # Each is the package `tests` to mypy, so each gets a run of its own (see [tool.mypy]).
 MYPY_TEST_DIRS := kit/tests collection/tests emulator/tests gateway/tests services/auth/tests \
 	services/library/tests services/playlist/tests services/track/tests services/album/tests \
-	services/artist/tests services/download/tests
+	services/artist/tests services/download/tests cli/tests
 
 typecheck: gen
 	$(VENV)/bin/mypy

@@ -1,0 +1,1 @@
+"""The commands, one module per area of the API; main.py puts them on the app."""

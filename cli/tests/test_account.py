@@ -1,0 +1,73 @@
+"""login, whoami, logout: a token is kept only once the server accepts it, only for its
+owner's eyes, and logging out revokes it on the server too."""
+
+from __future__ import annotations
+
+import json
+import stat
+from typing import Any
+
+import requests
+from tapedeck_cli.exits import Exit
+from teststack.stack import Stack
+
+USER = "tapedeck-demo"
+Cli = Any
+Api = Any
+
+
+def test_a_pasted_token_is_checked_kept_private_and_used(cli: Cli, token: str) -> None:
+    ran = cli("login", input=token + "\n")
+    assert ran.returncode == 0, ran.stderr
+    assert "Tapedeck Demo" in ran.stderr
+
+    mode = stat.S_IMODE(cli.credentials.stat().st_mode)
+    assert mode == 0o600, oct(mode)
+    assert stat.S_IMODE(cli.credentials.parent.stat().st_mode) & 0o077 == 0
+    assert token in cli.credentials.read_text()
+
+    assert cli.ok("whoami").stdout == f"Tapedeck Demo ({USER}) on {cli.env['TAPEDECK_URL']}\n"
+    me = cli.json("whoami")
+    assert me["id"] == USER
+    assert me["tapedeck"] == {"spotify_authorization_lost": False}
+
+
+def test_the_landing_pages_whole_address_can_be_pasted(cli: Cli, stack: Stack, token: str) -> None:
+    cli.ok("login", "--token", f"{stack.url}/#token={token}")
+    assert cli.json("whoami")["id"] == USER
+
+
+def test_a_refused_token_is_not_kept(cli: Cli, one_line_error: Any) -> None:
+    line = one_line_error(cli("login", "--token", "not-a-token"), Exit.NOT_LOGGED_IN)
+    assert "refused the token" in line
+    assert not cli.credentials.exists()
+    one_line_error(cli("whoami"), Exit.NOT_LOGGED_IN)
+
+
+def test_logout_revokes_the_token_on_the_server_and_forgets_it(
+    logged_in: Cli, stack: Stack, token: str, one_line_error: Any
+) -> None:
+    stack.gateway.wait_synced()
+    ran = logged_in.ok("logout")
+    assert "revoked" in ran.stderr
+
+    refused = requests.get(
+        f"{stack.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert refused.status_code == 401
+    assert token not in logged_in.credentials.read_text()
+    assert json.loads(logged_in.credentials.read_text())["tokens"] == {}
+    one_line_error(logged_in("whoami"), Exit.NOT_LOGGED_IN)
+    # Logging out twice is no error: there is nothing left to revoke.
+    logged_in.ok("logout")
+
+
+def test_a_personal_access_token_in_the_environment_serves_a_cron_job(cli: Cli, api: Api) -> None:
+    created = api.session.post(
+        f"{api.url}/api/v1/tokens", json={"name": "cron", "expires_in_days": None}, timeout=10
+    )
+    assert created.status_code == 201, created.text
+    personal = created.json()["token"]
+    assert cli.json("whoami", TAPEDECK_TOKEN=personal)["id"] == USER
+    # Nothing was stored: the environment's token is used, not kept.
+    assert not cli.credentials.exists()
