@@ -1,5 +1,6 @@
-"""The download service, for tests. Until the downloads issue's workers exist, tests record
-finished downloads through its `Downloads` (the same database the service answers from)."""
+"""The download service, for tests: its gRPC server and (unless told otherwise) its embedded
+workers, on the test's database. `downloads` records finished downloads directly, for tests
+of the exports that need a file without running a job."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from download.downloads import Downloads
 from download.server import create_download_server
 from download.settings import DownloadSettings
-from download.wiring import build
+from download.wiring import Built, build
 from teststack.running import Running
 
 
@@ -19,10 +20,19 @@ class StartedDownload:
     running: Running
     downloads: Downloads
     downloads_dir: Path
+    built: Built
 
 
 def download_settings(database_url: str, data_dir: Path, **overrides: Any) -> DownloadSettings:
-    values: dict[str, Any] = {"data_dir": data_dir, "download_database_url": database_url}
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "download_database_url": database_url,
+        # Tests' jobs start at once and show progress quickly.
+        "download_poll_s": 0.2,
+        "download_heartbeat_s": 0.2,
+        "download_retry_base_s": 0.05,
+        "download_socket_timeout_s": 5.0,
+    }
     values.update(overrides)
     return DownloadSettings(_env_file=None, **values)
 
@@ -33,12 +43,18 @@ def start_download(
     data_dir: Path,
     internal_token: str,
     address: str = "127.0.0.1:0",
+    library_address: str = "127.0.0.1:1",
     **overrides: Any,
 ) -> StartedDownload:
-    settings = download_settings(database_url, data_dir, **overrides)
-    built = build(settings)
+    """`library_address`: where enqueues read the user's tracks (none by default: tests of
+    the files alone need no library)."""
+    settings = download_settings(database_url, data_dir, library_addr=library_address, **overrides)
+    built = build(settings, internal_token)
     served = create_download_server(built.servicer, address, internal_token)
     served.start()
     return StartedDownload(
-        Running("download", served, [built.db.dispose]), built.downloads, settings.downloads_folder
+        Running("download", served, [built.close]),
+        built.downloads,
+        settings.downloads_folder,
+        built,
     )

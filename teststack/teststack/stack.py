@@ -34,7 +34,7 @@ class Stack:
     entities: dict[str, Running]
     library: Running
     download: Running
-    # Records finished downloads (the downloads issue's workers will).
+    # Records finished downloads directly (exports' tests: a file without running a job).
     downloads: Downloads
     downloads_dir: Path
     gateway: RunningGateway
@@ -51,12 +51,13 @@ class Stack:
         internal_token: str | None = None,
         entity_overrides: dict[str, Any] | None = None,
         gateway_overrides: dict[str, Any] | None = None,
+        download_overrides: dict[str, Any] | None = None,
         **library_overrides: Any,
     ) -> Stack:
         """`database_urls`: by service name; a service not named gets its own SQLite file
         in `data_dir`. `entity_overrides`: EntitySettings fields of every entity service;
-        `gateway_overrides`: GatewaySettings fields; `library_overrides`: LibrarySettings
-        fields."""
+        `gateway_overrides`: GatewaySettings fields; `download_overrides`: DownloadSettings
+        fields; `library_overrides`: LibrarySettings fields."""
         entity_overrides = entity_overrides or {}
         token = internal_token or secrets.token_urlsafe(24)
         urls = {
@@ -90,7 +91,11 @@ class Stack:
             started.append(library)
             addresses["library"] = library.address
             download = start_download(
-                database_url=urls["download"], data_dir=data_dir, internal_token=token
+                database_url=urls["download"],
+                data_dir=data_dir,
+                internal_token=token,
+                library_address=library.address,
+                **(download_overrides or {}),
             )
             started.append(download.running)
             addresses["download"] = download.running.address
@@ -158,7 +163,7 @@ class Stack:
     def record_download(
         self, user_id: str, track_id: str, path: str, format: str, duration_ms: int
     ) -> None:
-        """A finished download of the user's track, as the download service will record it."""
+        """A finished download of the user's track, as a succeeded job records it."""
         self.downloads.record(user_id, Downloaded(track_id, path, format, duration_ms))
 
     def stop(self) -> None:

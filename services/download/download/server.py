@@ -10,8 +10,12 @@ from kit.tls import GrpcTls
 
 SERVICE = download_pb2.DESCRIPTOR.services_by_name["DownloadService"]
 
-# Which tracks a user has downloaded, and where: the gateway's exports ask.
-CALLERS = {method_path(SERVICE, "ListDownloaded"): ("gateway",)}
+# Which tracks a user has downloaded, and where (the exports), and the jobs (the API): only
+# the gateway asks.
+CALLERS = {
+    method_path(SERVICE, method): ("gateway",)
+    for method in ("ListDownloaded", "Enqueue", "ListJobs", "GetJob", "DeleteJob", "ReadFile")
+}
 
 
 def create_download_server(

@@ -2,27 +2,101 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
+
 from download.downloads import Downloads
+from download.fetch import FetchSettings, ffmpeg_path
+from download.jobs import Jobs
+from download.library_tracks import LibraryTracks
 from download.servicer import DownloadServicer
 from download.settings import DownloadSettings
-from download.store import DownloadStore
+from download.store import DownloadStore, JobStore
+from download.worker import Workers, WorkerSettings
+from kit.channels import open_channel
+from kit.credentials import credential_for
 from kit.database import Database, open_database
+from kit.tls import GrpcTls
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Built:
     servicer: DownloadServicer
     downloads: Downloads
+    jobs: Jobs
+    queue: JobStore
     db: Database
+    # This process's workers, when it runs them (TAPEDECK_DOWNLOAD_EMBEDDED_WORKER).
+    workers: Workers | None = None
+    channels: list[grpc.Channel] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Stops the workers (their running jobs go back to the queue), then lets go of the
+        channels and the database."""
+        if self.workers is not None:
+            self.workers.stop()
+        for channel in self.channels:
+            channel.close()
+        self.db.dispose()
 
 
-def build(settings: DownloadSettings) -> Built:
+def worker_settings(settings: DownloadSettings) -> WorkerSettings:
+    return WorkerSettings(
+        downloads=settings.downloads_folder,
+        fetch=FetchSettings(
+            url_template=settings.download_url_template,
+            cookies_file=settings.download_cookies,
+            socket_timeout_s=settings.download_socket_timeout_s,
+            audio_format=settings.download_format,
+            audio_quality=settings.download_quality_kbps,
+            ffmpeg=ffmpeg_path(),
+        ),
+        path_template=settings.download_path_template,
+        concurrency=settings.download_concurrency,
+        lease_s=settings.download_lease_s,
+        heartbeat_s=settings.download_heartbeat_s,
+        poll_s=settings.download_poll_s,
+        max_attempts=settings.download_max_attempts,
+        retry_base_s=settings.download_retry_base_s,
+        blocked_pause_s=settings.download_blocked_pause_s,
+    )
+
+
+def open_queue(settings: DownloadSettings) -> tuple[JobStore, Database]:
     db = open_database(settings.url_for("download", settings.data_dir), MIGRATIONS)
+    return JobStore(db), db
+
+
+def build(settings: DownloadSettings, internal_token: str, *, tls: GrpcTls | None = None) -> Built:
+    queue, db = open_queue(settings)
     downloads = Downloads(DownloadStore(db))
-    servicer = DownloadServicer(downloads, str(settings.downloads_folder))
-    return Built(servicer, downloads, db)
+    library = open_channel(
+        settings.library_addr,
+        credential_for(internal_token, "download"),
+        settings.rpc_timeout_s,
+        tls=tls,
+    )
+    unavailable = {}
+    if not settings.download_url_template:
+        unavailable["url"] = "the url source needs TAPEDECK_DOWNLOAD_URL_TEMPLATE to be set"
+    jobs = Jobs(
+        queue,
+        LibraryTracks(library),
+        settings.downloads_folder,
+        default_source=settings.download_source,
+        unavailable=unavailable,
+    )
+    workers = None
+    if settings.download_embedded_worker:
+        workers = Workers(queue, worker_settings(settings)).start()
+    servicer = DownloadServicer(
+        downloads,
+        str(settings.downloads_folder),
+        jobs,
+        queued=workers.wake if workers is not None else lambda: None,
+    )
+    return Built(servicer, downloads, jobs, queue, db, workers, [library])

@@ -1,0 +1,226 @@
+"""Download workers on a real database, running real yt-dlp against a local HTTP server of
+real audio (the `url` source): files tagged and placed whole, retries, failures with
+reasons, cancels, dedup."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import mutagen
+import pytest
+from teststack.audio import AudioServer, Slow
+
+from download.downloads import Downloads
+from download.fetch import FetchSettings
+from download.files import PARTIAL
+from download.jobs import ENDED, Job, JobStatus, NewJob, TrackInfo
+from download.store import DownloadStore, JobStore
+from download.wiring import MIGRATIONS
+from download.worker import Workers, WorkerSettings
+from kit.database import Database, open_database
+
+T = TypeVar("T")
+
+TRACK = TrackInfo(
+    id="4uLU6hMCjMI75M1A2tKUQC",
+    name="Never Gonna Give You Up",
+    artists=("Rick Astley",),
+    album="Whenever You Need Somebody",
+    album_artists=("Rick Astley",),
+    track_number=1,
+    disc_number=1,
+    release_date="1987-11-12",
+    isrc="GBARL9300135",
+    duration_ms=2000,
+    uri="spotify:track:4uLU6hMCjMI75M1A2tKUQC",
+)
+
+
+def track(n: int) -> TrackInfo:
+    return replace(TRACK, id=f"track{n:04d}", name=f"Song {n}", uri=f"spotify:track:track{n:04d}")
+
+
+@pytest.fixture
+def audio() -> Iterator[AudioServer]:
+    server = AudioServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = open_database(database_url, MIGRATIONS)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(sqlite_database_url: str) -> Iterator[Database]:
+    """For what does not depend on the database (the claiming is tested on both)."""
+    database = open_database(sqlite_database_url, MIGRATIONS)
+    yield database
+    database.dispose()
+
+
+def settings(
+    downloads: Path, audio: AudioServer, socket_timeout_s: float = 5.0, **changes: object
+) -> WorkerSettings:
+    base = WorkerSettings(
+        downloads=downloads,
+        fetch=FetchSettings(
+            url_template=audio.url + "/{track_id}.wav", socket_timeout_s=socket_timeout_s
+        ),
+        path_template="{album artist}/{album}/{track number} - {title}.{ext}",
+        concurrency=2,
+        lease_s=30.0,
+        heartbeat_s=0.05,
+        poll_s=0.05,
+        max_attempts=3,
+        retry_base_s=0.01,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def wait_for(check: Callable[[], T | None], what: str, timeout_s: float = 20.0) -> T:
+    """Polls until `check` answers something (a job's state is in the database: other
+    processes may write it)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = check()
+        if found is not None:
+            return found
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def ended(store: JobStore, job: Job) -> Job:
+    def check() -> Job | None:
+        found = store.get(job.user_id, job.id)
+        return found if found is not None and found.status in ENDED else None
+
+    return wait_for(check, f"job {job.id} to end")
+
+
+def files_in(folder: Path) -> list[Path]:
+    """The library's files: everything under the downloads folder but the partial ones."""
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and PARTIAL not in p.relative_to(folder).parts
+    )
+
+
+def test_a_track_is_downloaded_tagged_and_placed_whole(
+    db: Database, audio: AudioServer, tmp_path: Path
+) -> None:
+    store = JobStore(db)
+    downloads = tmp_path / "downloads"
+    [job] = store.add("u1", [NewJob(TRACK, "url")], datetime.now(UTC))
+    workers = Workers(store, settings(downloads, audio)).start()
+    try:
+        done = ended(store, job)
+    finally:
+        workers.stop()
+    assert done.status == JobStatus.SUCCEEDED, done.error
+    assert done.progress == 1.0 and done.attempts == 1
+    assert done.path == "u1/Rick Astley/Whenever You Need Somebody/01 - Never Gonna Give You Up.wav"
+    file = downloads / done.path
+    assert files_in(downloads) == [file]
+    assert done.bytes == file.stat().st_size
+    assert done.checksum == hashlib.sha256(file.read_bytes()).hexdigest()
+    assert done.source_url == f"{audio.url}/{TRACK.id}.wav"
+    tags = mutagen.File(file)
+    assert tags is not None and tags.tags is not None
+    assert str(tags.tags["TIT2"]) == "Never Gonna Give You Up"
+    assert str(tags.tags["TPE1"]) == "Rick Astley"
+    assert str(tags.tags["TALB"]) == "Whenever You Need Somebody"
+    assert str(tags.tags["TSRC"]) == "GBARL9300135"
+    # The exports see it as the user's finished download.
+    [recorded] = Downloads(DownloadStore(db)).downloaded("u1", [TRACK.id])
+    assert (recorded.path, recorded.format) == (done.path, "wav")
+    assert not list((downloads / PARTIAL).iterdir())
+
+
+@pytest.mark.parametrize(
+    ("answer", "attempts", "reason"),
+    [(404, 1, "HTTP 404"), (500, 3, "HTTP 500"), ("stall", 3, "timed out")],
+)
+def test_a_failing_source_ends_the_job_failed_with_a_reason(
+    sqlite_db: Database,
+    audio: AudioServer,
+    tmp_path: Path,
+    answer: int | str,
+    attempts: int,
+    reason: str,
+) -> None:
+    path = f"/{TRACK.id}.wav"
+    if answer == "stall":
+        audio.stalled.add(path)
+    else:
+        audio.statuses[path] = int(answer)
+    store = JobStore(sqlite_db)
+    [job] = store.add("u1", [NewJob(TRACK, "url")], datetime.now(UTC))
+    downloads = tmp_path / "downloads"
+    workers = Workers(store, settings(downloads, audio, socket_timeout_s=0.3)).start()
+    try:
+        done = ended(store, job)
+    finally:
+        workers.stop()
+    assert done.status == JobStatus.FAILED
+    # A 404 will not change: no retry. A 500 or a timeout may: retried, then given up.
+    assert done.attempts == attempts
+    assert reason in done.error
+    assert files_in(downloads) == []
+
+
+def test_cancelling_a_running_job_stops_it_and_removes_its_temporary_file(
+    db: Database, audio: AudioServer, tmp_path: Path
+) -> None:
+    slow = audio.slow[f"/{TRACK.id}.wav"] = Slow()
+    store = JobStore(db)
+    [job] = store.add("u1", [NewJob(TRACK, "url")], datetime.now(UTC))
+    downloads = tmp_path / "downloads"
+    workers = Workers(store, settings(downloads, audio)).start()
+    try:
+        assert slow.started.wait(20)
+        partial = downloads / PARTIAL / job.id
+        # Half the file is in the job's temporary folder, none in the library.
+        wait_for(lambda: next((p for p in partial.glob("*") if p.stat().st_size), None), "data")
+        assert files_in(downloads) == []
+        running = store.get("u1", job.id)
+        assert running is not None and running.status == JobStatus.RUNNING
+        store.cancel("u1", job.id, datetime.now(UTC))
+        done = ended(store, job)
+    finally:
+        slow.release.set()
+        workers.stop()
+    assert done.status == JobStatus.CANCELLED
+    assert not partial.exists()
+    assert files_in(downloads) == []
+
+
+def test_the_same_track_is_queued_once_and_downloaded_once(
+    db: Database, audio: AudioServer, tmp_path: Path
+) -> None:
+    store = JobStore(db)
+    now = datetime.now(UTC)
+    [first] = store.add("u1", [NewJob(TRACK, "url")], now)
+    [again] = store.add("u1", [NewJob(TRACK, "url")], now)
+    assert again.id == first.id
+    # Another user's download of the same track is theirs.
+    [other] = store.add("u2", [NewJob(TRACK, "url")], now)
+    assert other.id != first.id
+    workers = Workers(store, settings(tmp_path, audio)).start()
+    try:
+        ended(store, first)
+        ended(store, other)
+        [after] = store.add("u1", [NewJob(TRACK, "url")], now)
+    finally:
+        workers.stop()
+    assert after.id == first.id and after.status == JobStatus.SUCCEEDED
+    # Two downloads (one per user), each looked at once and fetched once by yt-dlp.
+    assert audio.requests[f"/{TRACK.id}.wav"] == 4
