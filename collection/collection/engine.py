@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from collection.entity import Entity
 from collection.metrics import EntityMetrics
 from collection.model import ChangedItem, Comparison, Listing, Outcome, Progress, Ref, compare_refs
+from collection.rows import new_listing_id
 from collection.store import CollectionStore
 from collection.sync import SyncRun
 from collection.writer import Writer
@@ -62,10 +63,11 @@ class Collection:
         if concurrency < 0:
             raise errors.InvalidArgument("concurrency must be 0 or more")
         base: Listing | None = None
+        # Names the listings this sync pins, so no garbage collection takes them meanwhile.
+        pin_id = new_listing_id()
         if base_version:
-            try:
-                base = self._store.listing(user_id, base_version)
-            except errors.NotFound:
+            base = self._store.pin_version(pin_id, user_id, base_version)
+            if base is None:
                 log.warning(
                     "base version unknown; syncing in full", extra={"kind": self.entity.kind}
                 )
@@ -79,6 +81,7 @@ class Collection:
             base=base,
             workers=self._workers,
             save_id=save_id,
+            pin_id=pin_id,
         )
 
     def sync(self, run: SyncRun) -> Iterator[Progress | Outcome]:

@@ -14,6 +14,7 @@ from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc
 
 from collection.engine import Collection
 from collection.entity import Entity
+from collection.gc import GarbageCollector
 from collection.metrics import EntityMetrics
 from collection.servicer import CollectionServicer
 from collection.settings import EntitySettings
@@ -113,7 +114,7 @@ def build(
         Registration(
             collection_pb2.DESCRIPTOR.services_by_name["CollectionService"],
             collection_pb2_grpc.add_CollectionServiceServicer_to_server,
-            CollectionServicer(collection),
+            CollectionServicer(collection, GarbageCollector(store, db, settings.staged_max_age_s)),
         ),
         *service.extra(collection),
     ]

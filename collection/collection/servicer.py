@@ -9,6 +9,7 @@ from typing import Any
 from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc, messages_pb2
 
 from collection.engine import Collection
+from collection.gc import GarbageCollector
 from collection.model import Comparison, Outcome, Progress, Ref
 from kit import errors
 
@@ -42,8 +43,30 @@ def comparison_message(comparison: Comparison) -> messages_pb2.Comparison:
 
 
 class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type: ignore[misc]
-    def __init__(self, collection: Collection) -> None:
+    def __init__(self, collection: Collection, gc: GarbageCollector | None = None) -> None:
         self._collection = collection
+        self._gc = gc
+
+    def KeepVersions(
+        self, request: collection_pb2.KeepVersionsRequest, context: Any
+    ) -> collection_pb2.KeepVersionsResponse:
+        if self._gc is None:
+            raise errors.Unavailable("this service keeps every version")
+        dropped = self._gc.keep_versions(request.user_id, request.versions)
+        return collection_pb2.KeepVersionsResponse(dropped=dropped)
+
+    def CollectGarbage(
+        self, request: collection_pb2.CollectGarbageRequest, context: Any
+    ) -> collection_pb2.CollectGarbageResponse:
+        if self._gc is None:
+            raise errors.Unavailable("this service collects no garbage")
+        garbage = self._gc.collect()
+        return collection_pb2.CollectGarbageResponse(
+            listings=garbage.listings,
+            objects=garbage.objects,
+            bytes_before=garbage.bytes_before,
+            bytes_after=garbage.bytes_after,
+        )
 
     def Sync(
         self, request: collection_pb2.SyncRequest, context: Any

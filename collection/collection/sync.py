@@ -63,8 +63,12 @@ class SyncRun:
         base: Listing | None,
         workers: int,
         save_id: str = "",
+        pin_id: str = "",
     ) -> None:
+        """`pin_id`: what names the listings this sync pins (collection.store.gc); "" when
+        it pins none (tests of plans)."""
         self.store = store
+        self.pin_id = pin_id
         self.save_id = save_id
         self.client = client
         self.user_id = user_id

@@ -77,6 +77,9 @@ class Writer:
             run.client.close()
             if not ok:
                 self._store.discard(run.staged)
+            if run.pin_id:
+                # After the version is recorded: what the sync pinned is reached from it now.
+                self._store.unpin(run.pin_id)
 
     def _write(self, writes: list[Encoded]) -> None:
         """Stores a batch and seals the listings it completes, in one transaction. What
@@ -100,7 +103,7 @@ class Writer:
             lines = self._lines.pop(group.listing_id, {})
             if not group.withheld:
                 seals.append((group.listing_id, [lines[p] for p in sorted(lines)]))
-        sealed = self._store.write_encoded(writes, new_listings=born, seals=seals)
+        sealed = self._store.write_encoded(writes, new_listings=born, seals=seals, pin=run.pin_id)
         for group in completed:
             if group.withheld:
                 self._store.discard([group.listing_id])
@@ -124,6 +127,6 @@ class Writer:
             born = run.born([run.top])
             if born:  # an empty collection
                 self._store.write_encoded([], new_listings=born)
-            listing = self._store.seal(run.top, [lines[p] for p in sorted(lines)])
+            listing = self._store.seal(run.top, [lines[p] for p in sorted(lines)], pin=run.pin_id)
         version = self._store.record_version(run.user_id, listing)
         return Outcome(version, listing.count, run.client.requests)

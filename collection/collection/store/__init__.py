@@ -3,9 +3,10 @@ versions), reads (versions, pages, entries) and the sweep of what dead syncs lef
 
 from __future__ import annotations
 
+from collection.store.gc import GarbageCollection
 from collection.store.reads import ListingReads
 from collection.store.writes import ListingWrites
 
 
-class CollectionStore(ListingWrites, ListingReads):
+class CollectionStore(ListingWrites, ListingReads, GarbageCollection):
     """Every query on the collection tables (collection.store.tables), in one object."""

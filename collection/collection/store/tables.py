@@ -70,3 +70,15 @@ class VersionRow(Base):
     version: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     listing_id: Mapped[str] = mapped_column(sa.String(32), sa.ForeignKey("listings.id"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class PinRow(Base):
+    """A sealed listing a running sync will still refer to (collection.store.gc): the
+    garbage collection keeps it, and what it reaches, until the sync ends and unpins it.
+    No foreign key: a pin outlives nothing, and a killed sync's pins expire by age."""
+
+    __tablename__ = "pins"
+
+    sync_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    listing_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -21,6 +21,8 @@ from collection.rows import (
     line_of,
     new_listing_id,
 )
+from collection.store import gc
+from collection.store.gc import hold_shared
 from collection.store.tables import EntryRow, ListingRow, VersionRow
 from kit import errors
 from kit.database import Database
@@ -61,12 +63,14 @@ class ListingWrites:
         batches: Sequence[Encoded],
         new_listings: Sequence[str] = (),
         seals: Sequence[tuple[str, Sequence[str]]] = (),
+        pin: str = "",
     ) -> dict[str, Listing]:
         """Encoded entries into staged listings, then `seals` (listing, its digest lines in
         position order), all in one transaction; objects already stored are not stored
         again. `new_listings`: staged listings to create first (ids from
         `new_listing_id`), saving a transaction each. Returns each sealed listing's
-        result: itself, or the listing that already held the same content."""
+        result: itself, or the listing that already held the same content. `pin`: the
+        sync that will refer to the sealed listings, which pins them (collection.store.gc)."""
         objects: dict[str, str] = {}
         rows: list[tuple[Any, ...]] = []
         for batch in batches:
@@ -78,11 +82,15 @@ class ListingWrites:
             try:
                 with self._db.write() as session:
                     connection = session.connection()
+                    hold_shared(connection)
                     self._insert(connection, new_listings, objects, rows)
-                    return {
+                    sealed = {
                         listing_id: self._seal(connection, listing_id, lines)
                         for listing_id, lines in seals
                     }
+                    if pin:
+                        gc.pin(connection, pin, [listing.id for listing in sealed.values()])
+                    return sealed
             except IntegrityError:
                 # A racing writer sealed the same content just now (PostgreSQL): the next
                 # try finds and shares theirs.
@@ -142,13 +150,13 @@ class ListingWrites:
         )
         return Listing(listing_id, count)
 
-    def seal(self, listing_id: str, lines: Sequence[str] | None = None) -> Listing:
+    def seal(self, listing_id: str, lines: Sequence[str] | None = None, pin: str = "") -> Listing:
         """Completes a staged listing. If a listing with the same content exists, the
         staged one is dropped and that one is returned. `lines`: the entries' digest lines
         in position order, when the caller kept them (else they are read back)."""
         if lines is None:
             lines = self._lines(listing_id)
-        return self.write_encoded([], seals=[(listing_id, lines)])[listing_id]
+        return self.write_encoded([], seals=[(listing_id, lines)], pin=pin)[listing_id]
 
     def _lines(self, listing_id: str) -> list[str]:
         with self._db.read() as session:
