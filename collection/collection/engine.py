@@ -8,9 +8,19 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 
+from collection.changes import Change, list_changes, playlist_changes
 from collection.entity import Entity
 from collection.metrics import EntityMetrics
-from collection.model import ChangedItem, Comparison, Listing, Outcome, Progress, Ref, compare_refs
+from collection.model import (
+    ChangedItem,
+    Comparison,
+    Listing,
+    Outcome,
+    Progress,
+    Ref,
+    StoredEntry,
+    compare_refs,
+)
 from collection.rows import new_listing_id
 from collection.store import CollectionStore
 from collection.sync import SyncRun
@@ -152,6 +162,28 @@ class Collection:
             if items_added or items_removed:
                 changed.append(ChangedItem(entry.ref, items_added, items_removed))
         return Comparison(added, removed, changed)
+
+    def changes(self, user_id: str, from_version: str, to_version: str) -> Iterator[Change]:
+        """Every change from one version to the next, occurrence by occurrence, for the
+        library's ledger (collection.changes); an empty `from_version` is the empty
+        collection. Read from stored listings only; an unchanged child listing is skipped
+        without being read."""
+        errors.required(to_version, "to_version")
+        to_listing = self._store.listing(user_id, to_version)
+        from_listing = self._store.listing(user_id, from_version) if from_version else None
+        if from_version == to_version:
+            return iter(())
+        new = self._everything(to_listing)
+        old = self._everything(from_listing) if from_listing is not None else []
+        if self.entity.kind == "playlists":
+            return playlist_changes(old, new, self._everything_of)
+        return iter(list_changes(old, new))
+
+    def _everything(self, listing: Listing) -> list[tuple[StoredEntry, str]]:
+        return self._store.page(listing.id, 0, max(listing.count, 1))
+
+    def _everything_of(self, listing_id: str) -> list[tuple[StoredEntry, str]]:
+        return self._store.page(listing_id, 0, 1 << 30)
 
     def _refs(self, listing_id: str | None) -> list[Ref]:
         return [] if listing_id is None else [e.ref for e in self._store.entries(listing_id)]

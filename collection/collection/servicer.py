@@ -8,6 +8,7 @@ from typing import Any
 
 from tapedeck.collection.v1 import collection_pb2, collection_pb2_grpc, messages_pb2
 
+from collection.changes import Change
 from collection.engine import Collection
 from collection.gc import GarbageCollector
 from collection.model import Comparison, Outcome, Progress, Ref
@@ -126,3 +127,40 @@ class CollectionServicer(collection_pb2_grpc.CollectionServiceServicer):  # type
             errors.required(request.user_id, "user_id"), request.from_version, request.to_version
         )
         return collection_pb2.CompareResponse(comparison=comparison_message(comparison))
+
+    def Changes(
+        self, request: collection_pb2.ChangesRequest, context: Any
+    ) -> Iterator[collection_pb2.ChangesResponse]:
+        changes = self._collection.changes(
+            errors.required(request.user_id, "user_id"), request.from_version, request.to_version
+        )
+        batch: list[collection_pb2.Change] = []
+        for change in changes:
+            batch.append(change_message(change))
+            if len(batch) == CHANGES_PER_MESSAGE:
+                yield collection_pb2.ChangesResponse(changes=batch)
+                batch = []
+        if batch:
+            yield collection_pb2.ChangesResponse(changes=batch)
+
+
+# Changes per streamed message: small messages, few of them.
+CHANGES_PER_MESSAGE = 256
+
+
+def change_message(change: Change) -> collection_pb2.Change:
+    return collection_pb2.Change(
+        type=change.type,
+        playlist_id=change.playlist_id,
+        item_id=change.item_id,
+        uri=change.uri,
+        item_json=change.item_json,
+        occurrence=change.occurrence,
+        position=change.position,
+        from_position=change.from_position,
+        added_at=change.added_at,
+        added_by_json=change.added_by_json,
+        before=change.before,
+        after=change.after,
+        playlist_name=change.playlist_name,
+    )

@@ -8,7 +8,7 @@ from array import array
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from spotify_emulator import ids, names
+from spotify_emulator import ids, names, playlist_edits
 from spotify_emulator.catalog import Catalog
 from spotify_emulator.config import LibrarySpec
 from spotify_emulator.generate import generate
@@ -104,6 +104,38 @@ class Libraries:
             playlist.added_by.append(playlist.adders.index(adder))
         playlist.version += 1
         return ids.snapshot_id(self.seed, playlist.id, playlist.version)
+
+    def edit_playlist(
+        self,
+        library: UserLibrary,
+        playlist: Playlist,
+        name: str | None = None,
+        description: str | None = None,
+        items: list[int | str] | None = None,
+    ) -> str:
+        """Renames, describes and/or sets the items of a playlist
+        (spotify_emulator.playlist_edits); returns the new snapshot_id."""
+        with self.lock:
+            codes = None if items is None else playlist_edits.item_codes(self, playlist, items)
+            self._record(
+                library,
+                "edit_playlist",
+                playlist=playlist.id,
+                name=name,
+                description=description,
+                items=codes,
+            )
+            playlist_edits.edit(self, library, playlist, name, description, codes)
+            snapshot = ids.snapshot_id(self.seed, playlist.id, playlist.version)
+        self.on_change()
+        return snapshot
+
+    def unfollow_playlist(self, library: UserLibrary, playlist: Playlist) -> None:
+        """Takes the playlist out of the user's playlists (it still exists)."""
+        with self.lock:
+            self._record(library, "unfollow_playlist", playlist=playlist.id)
+            playlist_edits.unfollow(library, playlist)
+        self.on_change()
 
     def like_tracks(self, library: UserLibrary, n: int) -> list[int]:
         return self._edit(library, "like_tracks", n)
@@ -209,6 +241,9 @@ class Libraries:
                     add, remove = int(edit["add"]), int(edit["remove"])
                     self._record(library, name, playlist=playlist.id, add=add, remove=remove)
                     self._change_playlist(library, playlist, add, remove)
+                elif name in playlist_edits.EDITS:
+                    self._edits.append(dict(edit))
+                    playlist_edits.replay(self, library, edit)
                 elif name in self._edits_by_name:
                     n = int(edit["n"])
                     self._record(library, name, n=n)

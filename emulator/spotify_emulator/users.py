@@ -71,6 +71,25 @@ class User:
             self._library, self._find(playlist_id), add, remove
         )
 
+    def edit_playlist(
+        self,
+        playlist_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        items: list[int | str] | None = None,
+    ) -> str:
+        """Renames and/or describes the playlist, and/or gives it new items: each an int
+        (the item now at that position stays, with its added_at, the first time it is named)
+        or a track URI (added now). Returns the new snapshot_id."""
+        return self._state.libraries.edit_playlist(
+            self._library, self._find(playlist_id), name, description, items
+        )
+
+    def unfollow_playlist(self, playlist_id: str) -> None:
+        """The user no longer follows (or, their own, deleted) the playlist."""
+        self._state.libraries.unfollow_playlist(self._library, self._find(playlist_id))
+
     def like_tracks(self, n: int) -> list[str]:
         return self._ids("track", self._state.libraries.like_tracks(self._library, n))
 

@@ -63,6 +63,8 @@ class SyncOrder:
     # Spotify requests the sync may have in flight (its share of the user's bound); 0 for
     # the entity service's own bound.
     concurrency: int = 0
+    # The save base_version comes from ("" for none): what the ledger compares with.
+    base_save_id: str = ""
 
 
 @dataclass(frozen=True)

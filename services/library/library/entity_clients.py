@@ -23,6 +23,7 @@ from library.entities import (
     Ref,
     SyncOrder,
 )
+from library.ledger import Change
 
 
 def _ref(ref: messages_pb2.ItemRef) -> Ref:
@@ -140,3 +141,35 @@ class GrpcEntities:
                 for x in c.changed
             ],
         )
+
+    def changes(
+        self, kind: str, user_id: str, from_version: str, to_version: str
+    ) -> Iterator[Change]:
+        """The ledger's changes between two versions (CollectionService.Changes), read to the
+        end before they are handed on, so a broken stream raises instead of a short batch."""
+        with _typed_errors():
+            answers = list(
+                self._collections[kind].Changes(
+                    collection_pb2.ChangesRequest(
+                        user_id=user_id, from_version=from_version, to_version=to_version
+                    ),
+                    timeout=self._sync_timeout_s,
+                )
+            )
+        for answer in answers:
+            for c in answer.changes:
+                yield Change(
+                    type=c.type,
+                    playlist_id=c.playlist_id,
+                    item_id=c.item_id,
+                    uri=c.uri,
+                    item_json=c.item_json,
+                    occurrence=c.occurrence,
+                    position=c.position if c.HasField("position") else None,
+                    from_position=c.from_position if c.HasField("from_position") else None,
+                    added_at=c.added_at,
+                    added_by_json=c.added_by_json,
+                    before=c.before if c.HasField("before") else None,
+                    after=c.after if c.HasField("after") else None,
+                    playlist_name=c.playlist_name,
+                )

@@ -18,6 +18,7 @@ from typing import Protocol
 from kit import errors
 from library.entities import Entities, Progress, SyncOrder
 from library.kinds import chosen_kinds
+from library.ledger import Batch, Ledger
 from library.repository import SaveRepository
 from library.saves import (
     INTERRUPTED,
@@ -149,11 +150,15 @@ class SaveRuns:
         spotify_concurrency: int = 8,
         events: SaveEvents | None = None,
         full_save_cooldown_s: float = 0.0,
+        ledger: Ledger | None = None,
     ) -> None:
         """`spotify_concurrency`: a user's Spotify requests in flight, in all, shared among
         the kinds of a save. `events`: told as saves start and end. `full_save_cooldown_s`:
-        the least time between the starts of two full saves of one user (0: none)."""
+        the least time between the starts of two full saves of one user (0: none).
+        `ledger`: records each completed kind's changes with its completion (none: no
+        events are recorded)."""
         self._repo = repo
+        self._ledger = ledger
         self._events: SaveEvents = events or _NoEvents()
         self._spotify_concurrency = spotify_concurrency
         self._entities = entities
@@ -336,7 +341,14 @@ class SaveRuns:
         for kind in save.kinds:
             base = self._repo.latest_completing(save.user_id, kind)
             version = base.run(kind).version if base is not None else ""
-            order = SyncOrder(save.user_id, save.id, save.full, version, shares.of(kind))
+            order = SyncOrder(
+                save.user_id,
+                save.id,
+                save.full,
+                version,
+                shares.of(kind),
+                base_save_id=base.id if base is not None else "",
+            )
             orders.append((kind, order))
         wait([self._syncs.submit(self._sync, live, kind, order, shares) for kind, order in orders])
 
@@ -393,20 +405,58 @@ class SaveRuns:
                 force=True,
             )
             return
+        try:
+            batch = self._ledger_batch(kind, order, outcome.version)
+            self._change(
+                live,
+                lambda s: s.with_run(kind_completed(s.run(kind), outcome)),
+                force=True,
+                ledger=batch,
+            )
+        except errors.TapedeckError as exc:  # the kind completes with its events, or not at all
+            self._not_recorded(live, kind, order, exc.code)
+        except Exception:
+            log.exception("changes not recorded", extra={"save_id": order.save_id, "kind": kind})
+            self._not_recorded(live, kind, order, "internal")
+
+    def _not_recorded(self, live: _Live, kind: str, order: SyncOrder, code: str) -> None:
+        log.warning(
+            "changes not recorded", extra={"save_id": order.save_id, "kind": kind, "code": code}
+        )
         self._change(
             live,
-            lambda s: s.with_run(kind_completed(s.run(kind), outcome)),
+            lambda s: s.with_run(
+                kind_failed(s.run(kind), code, "the save's changes could not be recorded")
+            ),
             force=True,
         )
 
-    def _change(self, live: _Live, change: Callable[[Save], Save], *, force: bool) -> None:
+    def _ledger_batch(self, kind: str, order: SyncOrder, version: str) -> Batch | None:
+        """The kind's events against its base (library.ledger), from stored versions."""
+        if self._ledger is None:
+            return None
+        base = (order.base_save_id, order.base_version)
+        return self._ledger.batch(kind, order.user_id, order.save_id, base, version, self._clock())
+
+    def _change(
+        self,
+        live: _Live,
+        change: Callable[[Save], Save],
+        *,
+        force: bool,
+        ledger: Batch | None = None,
+    ) -> None:
         """Applies `change` to the live save. A forced change (a state change) is in the
         database before anyone sees it, so a save reported ended is readable at once;
-        progress reaches the database at most once per interval."""
+        progress reaches the database at most once per interval. With `ledger`, the change
+        is written with those events in one transaction, or raises and is not applied."""
         if force:
             with live.write_lock, live.lock:
                 changed = change(live.save)
-                self._put(changed)
+                if ledger is not None and self._ledger is not None:
+                    self._ledger.complete(changed, ledger)
+                else:
+                    self._put(changed)
                 live.save = changed
                 live.last_write = time.monotonic()
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -13,10 +13,14 @@ from tapedeck.library.v1 import library_pb2, library_pb2_grpc
 from kit import errors
 from library.diffs import Diff, Diffs
 from library.entities import Comparison, Progress, Ref
+from library.history_json import event_json, occurrence_json
 from library.kinds import KINDS
+from library.ledger import EventQuery, Ledger
 from library.reads import Reads, paging
 from library.runs import SaveRunning, SaveRuns
 from library.saves import Save
+
+CUMULATIVE_MAX_LIMIT = 1000
 
 # The enums are the kinds' and statuses' names by rule: KIND_TRACKS is "tracks",
 # SAVE_STATUS_PARTIAL is "partial".
@@ -115,10 +119,18 @@ def _diff_message(diff: Diff) -> library_pb2.DiffResponse:
 
 
 class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
-    def __init__(self, runs: SaveRuns, reads: Reads, diffs: Diffs) -> None:
+    def __init__(
+        self, runs: SaveRuns, reads: Reads, diffs: Diffs, ledger: Ledger | None = None
+    ) -> None:
         self._runs = runs
         self._reads = reads
         self._diffs = diffs
+        self._ledger = ledger
+
+    def _the_ledger(self) -> Ledger:
+        if self._ledger is None:
+            raise errors.Unavailable("the ledger is not set up")
+        return self._ledger
 
     def StartSave(
         self, request: library_pb2.StartSaveRequest, context: Any
@@ -211,4 +223,37 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
         )
         return library_pb2.ListPlaylistItemsResponse(
             items_json=page.items_json, total=page.total, save_id=page.save_id
+        )
+
+    def ListEvents(
+        self, request: library_pb2.ListEventsRequest, context: Any
+    ) -> library_pb2.ListEventsResponse:
+        offset, limit = paging(request.offset, request.limit)
+        query = EventQuery(
+            user_id=errors.required(request.user_id, "user_id"),
+            playlist_id=request.playlist_id,
+            track_uri=f"spotify:track:{request.track_id}" if request.track_id else "",
+            kind=_kind(request.kind) if request.kind else "",
+            types=tuple(request.types),
+            since=request.since.ToDatetime(UTC) if request.HasField("since") else None,
+            until=request.until.ToDatetime(UTC) if request.HasField("until") else None,
+        )
+        events, total = self._the_ledger().events(query, offset, limit)
+        return library_pb2.ListEventsResponse(
+            events_json=[event_json(e) for e in events], total=total
+        )
+
+    def ListCumulative(
+        self, request: library_pb2.ListCumulativeRequest, context: Any
+    ) -> library_pb2.ListCumulativeResponse:
+        # Up to 1000 a call: the CSV export reads the whole view in few calls.
+        offset, limit = paging(request.offset, min(request.limit, 100))
+        limit = max(limit, min(request.limit, CUMULATIVE_MAX_LIMIT))
+        rows = self._the_ledger().cumulative(
+            errors.required(request.user_id, "user_id"),
+            errors.required(request.playlist_id, "playlist_id"),
+        )
+        return library_pb2.ListCumulativeResponse(
+            entries_json=[occurrence_json(r) for r in rows[offset : offset + limit]],
+            total=len(rows),
         )

@@ -13,6 +13,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from kit.database import Database, UtcDateTime
 from library.entities import Progress
+from library.ledger import Batch
+from library.ledger_store import save_ended, write_batch
 from library.saves import ACTIVE, KIND_SUCCEEDED, READABLE, SUCCEEDED, KindRun, Save, SaveError
 
 _ACTIVE_SQL = "status IN ('queued', 'running')"
@@ -137,12 +139,18 @@ class LibraryStore:
                     return active
         raise RuntimeError("could not add the save")
 
-    def put(self, save: Save) -> None:
+    def put(self, save: Save, ledger: Batch | None = None) -> None:
+        """`ledger`: the events of the kind this state completes, written in the same
+        transaction (library.ledger)."""
         with self._db.write() as s:
             s.merge(self._row(save))
             s.flush()
             for row in self._run_rows(save):
                 s.merge(row)
+            if ledger is not None:
+                write_batch(s, ledger)
+            if save.finished_at is not None:
+                save_ended(s, save.id, save.finished_at)
 
     def get(self, user_id: str, save_id: str) -> Save | None:
         with self._db.read() as s:

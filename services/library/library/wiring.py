@@ -16,6 +16,8 @@ from kit.tls import GrpcTls
 from library.diffs import Diffs
 from library.entity_clients import GrpcEntities
 from library.kinds import SERVICE_OF
+from library.ledger import Backfill, Ledger
+from library.ledger_store import LedgerStore
 from library.metrics import SaveMetrics
 from library.reads import Reads
 from library.runs import SaveRuns
@@ -35,11 +37,15 @@ class Library:
     registry: CollectorRegistry
     # Serving `registry`, when TAPEDECK_LIBRARY_METRICS_ADDR is set.
     metrics_endpoint: MetricsEndpoint | None = None
+    # Recording the events of saves made before the ledger, once, at start.
+    backfill: Backfill | None = None
 
     def close(self) -> None:
         """Ends running saves (interrupted), then lets go of channels and database, and
         stops serving metrics."""
         self.runs.close()
+        if self.backfill is not None:
+            self.backfill.stop()
         for channel in self.channels:
             channel.close()
         self.db.dispose()
@@ -64,6 +70,7 @@ def build(
     store = LibraryStore(db)
     entities = GrpcEntities(channels, settings.sync_timeout_s)
     registry = new_registry()
+    ledger = Ledger(entities, LedgerStore(db, store))
     runs = SaveRuns(
         store,
         entities,
@@ -72,9 +79,11 @@ def build(
         spotify_concurrency=settings.spotify_concurrency,
         events=SaveMetrics(registry),
         full_save_cooldown_s=settings.full_save_cooldown_s,
+        ledger=ledger,
     )
     runs.recover()
-    servicer = LibraryServicer(runs, Reads(store, entities), Diffs(store, entities))
+    backfill = Backfill(ledger).start()
+    servicer = LibraryServicer(runs, Reads(store, entities), Diffs(store, entities), ledger)
     address = settings.metrics_addr("library")
     endpoint = serve_metrics(address, registry) if address else None
-    return Library(servicer, runs, db, list(channels.values()), registry, endpoint)
+    return Library(servicer, runs, db, list(channels.values()), registry, endpoint, backfill)

@@ -1,0 +1,227 @@
+"""What changed between two stored versions of a collection, occurrence by occurrence: the
+events the library's ledger records when a save of a kind completes. Pure: it is handed the
+listings' entries (and reads objects' JSON through a callback), and never calls Spotify.
+
+An item's *occurrence* k is the k-th copy of its URI in a list; it is there while the list
+holds at least k copies. So two copies of one track are two occurrences, and a track added,
+removed and added again is one occurrence with two cycles. Which copy went or came is found
+by the stored object first (a playlist item's object carries Spotify's `added_at`, so a copy
+that stayed keeps its digest), then by order; the copies that stayed and changed their order
+relative to the others (outside a longest run that kept its order) are `moved`."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from collection.model import StoredEntry
+
+# Keys under which a wrapper object holds the item itself (a playlist item, a saved track or
+# album); an artist is stored as itself.
+_WRAPPED = ("item", "track", "album", "episode", "show")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One ledger event before the library gives it its save (see the Change message)."""
+
+    type: str
+    playlist_id: str = ""
+    item_id: str = ""
+    uri: str = ""
+    item_json: str = ""
+    occurrence: int = 0
+    position: int | None = None
+    from_position: int | None = None
+    added_at: str = ""
+    added_by_json: str = ""
+    before: str | None = None
+    after: str | None = None
+    playlist_name: str = ""
+
+
+# Reads a listing's entries with their objects' JSON, in position order.
+ListingReader = Callable[[str], Sequence[tuple[StoredEntry, str]]]
+
+
+def unwrap(body: str) -> tuple[str, str, str]:
+    """(the item's JSON or "", Spotify's added_at, added_by as JSON) of a stored object."""
+    obj = orjson.loads(body)
+    if not isinstance(obj, dict):
+        return "", "", ""
+    item: Any = obj
+    for key in _WRAPPED:
+        if key in obj:
+            item = obj[key]
+            break
+    added_at = obj.get("added_at")
+    added_by = obj.get("added_by")
+    return (
+        orjson.dumps(item).decode() if item is not None else "",
+        added_at if isinstance(added_at, str) else "",
+        orjson.dumps(added_by).decode() if added_by is not None else "",
+    )
+
+
+def _kept_in_order(pairs: list[tuple[int, int]]) -> set[int]:
+    """Of (old position, new position) pairs sorted by new position, the indexes of a
+    longest run whose old positions also increase: those kept their order."""
+    tails: list[int] = []
+    tail_index: list[int] = []
+    parent = [-1] * len(pairs)
+    for i, (old, _) in enumerate(pairs):
+        k = bisect.bisect_left(tails, old)
+        if k == len(tails):
+            tails.append(old)
+            tail_index.append(i)
+        else:
+            tails[k] = old
+            tail_index[k] = i
+        parent[i] = tail_index[k - 1] if k > 0 else -1
+    kept: set[int] = set()
+    i = tail_index[-1] if tail_index else -1
+    while i >= 0:
+        kept.add(i)
+        i = parent[i]
+    return kept
+
+
+def list_changes(
+    old: Sequence[tuple[StoredEntry, str]],
+    new: Sequence[tuple[StoredEntry, str]],
+    *,
+    playlist_id: str = "",
+    playlist_name: str = "",
+    moves: bool = False,
+) -> list[Change]:
+    """added/removed per occurrence (and, with `moves`, moved) between two lists of entries."""
+    old_by: dict[str, list[int]] = {}
+    new_by: dict[str, list[int]] = {}
+    for i, (entry, _) in enumerate(old):
+        old_by.setdefault(entry.ref.key, []).append(i)
+    for i, (entry, _) in enumerate(new):
+        new_by.setdefault(entry.ref.key, []).append(i)
+
+    added: list[tuple[int, int]] = []  # (index in new, occurrence)
+    removed: list[tuple[int, int]] = []  # (index in old, occurrence)
+    pairs: list[tuple[int, int, int]] = []  # (new index, old index, occurrence)
+    for key in {**old_by, **new_by}:
+        was, now = old_by.get(key, []), new_by.get(key, [])
+        matched: dict[int, int] = {}
+        free = list(was)
+        # The same stored object first (a copy that stayed), then by order.
+        for n in now:
+            digest = new[n][0].object_digest
+            for j, o in enumerate(free):
+                if old[o][0].object_digest == digest:
+                    matched[n] = o
+                    del free[j]
+                    break
+        rest = [n for n in now if n not in matched]
+        for n, o in zip(rest, free, strict=False):
+            matched[n] = o
+        gone = free[len(rest) :]
+        occurrence_of = {n: k + 1 for k, n in enumerate(now)}
+        pairs.extend((n, o, occurrence_of[n]) for n, o in matched.items())
+        added.extend((n, k) for k, n in enumerate(rest[len(free) :], start=len(was) + 1))
+        removed.extend((o, k) for k, o in enumerate(sorted(gone), start=len(now) + 1))
+
+    def change(kind: str, entry: StoredEntry, body: str, occurrence: int, **at: Any) -> Change:
+        item_json, added_at, added_by = unwrap(body)
+        return Change(
+            kind,
+            playlist_id=playlist_id,
+            item_id=entry.ref.id,
+            uri=entry.ref.uri,
+            item_json=item_json,
+            occurrence=occurrence,
+            added_at=added_at,
+            added_by_json=added_by,
+            playlist_name=playlist_name,
+            **at,
+        )
+
+    changes = [
+        change("removed", old[o][0], old[o][1], k, position=old[o][0].position)
+        for o, k in sorted(removed)
+    ]
+    changes.extend(
+        change("added", new[n][0], new[n][1], k, position=new[n][0].position)
+        for n, k in sorted(added)
+    )
+    if moves and pairs:
+        pairs.sort()
+        kept = _kept_in_order([(o, n) for n, o, _ in pairs])
+        changes.extend(
+            change(
+                "moved",
+                new[n][0],
+                new[n][1],
+                k,
+                position=new[n][0].position,
+                from_position=old[o][0].position,
+            )
+            for i, (n, o, k) in enumerate(pairs)
+            if i not in kept
+        )
+    return changes
+
+
+def _text(body: str, key: str) -> str:
+    obj = orjson.loads(body)
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def playlist_changes(
+    old: Sequence[tuple[StoredEntry, str]],
+    new: Sequence[tuple[StoredEntry, str]],
+    read: ListingReader,
+) -> Iterator[Change]:
+    """The playlists kind: each playlist's own changes (followed or unfollowed, renamed, its
+    description, withheld or visible) and its items' changes. A playlist that went away, or
+    whose items Spotify now withholds, loses every item occurrence (removed); one that came,
+    or became visible, gains them (added): the ledger says only what a save could see."""
+    before = {entry.ref.key: (entry, body) for entry, body in old}
+    seen: set[str] = set()
+
+    def items(entry: StoredEntry | None) -> Sequence[tuple[StoredEntry, str]]:
+        if entry is None or entry.withheld or entry.children is None:
+            return []
+        return read(entry.children)
+
+    for entry, body in new:
+        key = entry.ref.key
+        seen.add(key)
+        pid, name = entry.ref.id, entry.ref.name
+        was = before.get(key)
+        if was is None:
+            yield Change("playlist_added", playlist_id=pid, playlist_name=name)
+            if entry.withheld:
+                yield Change("withheld", playlist_id=pid, playlist_name=name)
+            yield from list_changes([], items(entry), playlist_id=pid, playlist_name=name)
+            continue
+        old_entry, old_body = was
+        if old_entry.object_digest != entry.object_digest:
+            for field, event in (("name", "renamed"), ("description", "description_changed")):
+                a, b = _text(old_body, field), _text(body, field)
+                if a != b:
+                    yield Change(event, playlist_id=pid, before=a, after=b, playlist_name=name)
+        if old_entry.withheld != entry.withheld:
+            kind = "withheld" if entry.withheld else "visible"
+            yield Change(kind, playlist_id=pid, playlist_name=name)
+        if old_entry.withheld == entry.withheld and old_entry.children == entry.children:
+            continue
+        yield from list_changes(
+            items(old_entry), items(entry), playlist_id=pid, playlist_name=name, moves=True
+        )
+    for key, (entry, _) in before.items():
+        if key in seen:
+            continue
+        pid, name = entry.ref.id, entry.ref.name
+        yield Change("playlist_removed", playlist_id=pid, playlist_name=name)
+        yield from list_changes(items(entry), [], playlist_id=pid, playlist_name=name)
