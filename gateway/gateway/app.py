@@ -13,7 +13,18 @@ from gateway.backends import Backends, open_backends
 from gateway.cache import ReadCache, of_app
 from gateway.middleware import BodyLimit, SecurityHeaders
 from gateway.observe import Observe
-from gateway.routes import auth, docs, exports, health, history, library, saves, tokens, web
+from gateway.routes import (
+    auth,
+    docs,
+    exports,
+    health,
+    history,
+    library,
+    restores,
+    saves,
+    tokens,
+    web,
+)
 from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
 from gateway.streams import ENDED, OpenStreams
@@ -82,7 +93,7 @@ def create_app(settings: GatewaySettings, internal_token: Credential | str) -> F
     # its token check (bench/README.md).
     # A router's own prefix or dependencies would be lost this way: the routers have none.
     # web answers `/`: the app when it is built, else the start page (gateway.routes.home).
-    for module in (web, health, docs, auth, tokens, saves, library, history, exports):
+    for module in (web, health, docs, auth, tokens, saves, library, history, exports, restores):
         if module.router.prefix or module.router.dependencies:
             raise RuntimeError(f"{module.__name__}: a router prefix or dependencies")
         app.router.routes.extend(module.router.routes)

@@ -10,6 +10,7 @@ from grpc_health.v1 import health_pb2_grpc
 from tapedeck.auth.v1 import auth_pb2_grpc
 from tapedeck.download.v1 import download_pb2_grpc
 from tapedeck.library.v1 import library_pb2_grpc
+from tapedeck.restore.v1 import restore_pb2_grpc
 
 from gateway.settings import GatewaySettings
 from kit.channels import open_aio_channel
@@ -23,6 +24,8 @@ class Backends:
     auth: auth_pb2_grpc.AuthServiceStub
     library: library_pb2_grpc.LibraryServiceStub
     download: download_pb2_grpc.DownloadServiceStub
+    # Served by the library process.
+    restore: restore_pb2_grpc.RestoreServiceStub
     health: dict[str, health_pb2_grpc.HealthStub]
     channels: list[grpc.aio.Channel]
 
@@ -42,6 +45,7 @@ def open_backends(settings: GatewaySettings, credential: Credential | str) -> Ba
         auth=auth_pb2_grpc.AuthServiceStub(channels["auth"]),
         library=library_pb2_grpc.LibraryServiceStub(channels["library"]),
         download=download_pb2_grpc.DownloadServiceStub(channels["download"]),
+        restore=restore_pb2_grpc.RestoreServiceStub(channels["library"]),
         health={name: health_pb2_grpc.HealthStub(ch) for name, ch in channels.items()},
         channels=list(channels.values()),
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from kit.settings import ENTITY_SERVICES
+from library.restores.wiring import build_restores
 from library.server import create_library_server
 from library.settings import LibrarySettings
 from library.wiring import build
@@ -22,6 +23,8 @@ def library_settings(
         "data_dir": data_dir,
         "library_database_url": database_url,
         **{f"{name}_addr": addresses.get(name, ABSENT) for name in ENTITY_SERVICES},
+        # Restores ask the auth service for the user's Spotify token.
+        "auth_addr": addresses.get("auth", ABSENT),
         # Tests see every progress step in the database too.
         "progress_write_interval_s": 0.05,
         # Tests start full saves back to back; those of the cooldown set it themselves.
@@ -45,6 +48,9 @@ def start_library(
     partial when some kinds completed, else failed), as a stopping process does."""
     settings = library_settings(database_url, data_dir, addresses, **overrides)
     library = build(settings, internal_token)
-    served = create_library_server(library.servicer, address, internal_token, settings.rpc_workers)
+    restores = build_restores(settings, internal_token, library.db)
+    served = create_library_server(
+        library.servicer, address, internal_token, settings.rpc_workers, restores=restores.servicer
+    )
     served.start()
-    return Running("library", served, [library.close])
+    return Running("library", served, [library.close, restores.close])

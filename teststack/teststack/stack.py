@@ -59,6 +59,8 @@ class Stack:
         `gateway_overrides`: GatewaySettings fields; `download_overrides`: DownloadSettings
         fields; `library_overrides`: LibrarySettings fields."""
         entity_overrides = entity_overrides or {}
+        # Restores write to the emulator.
+        library_overrides = {"spotify_api_url": emulator.api_url, **library_overrides}
         token = internal_token or secrets.token_urlsafe(24)
         urls = {
             name: (database_urls or {}).get(name) or sqlite_url(data_dir, name)

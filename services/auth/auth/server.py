@@ -12,8 +12,9 @@ from kit.tls import GrpcTls
 SERVICE = auth_pb2.DESCRIPTOR.services_by_name["AuthService"]
 
 # A user's Spotify access token goes only to the services that call Spotify for them, never
-# to the gateway: a compromised gateway cannot collect every user's Spotify access.
-CALLERS = {method_path(SERVICE, "GetSpotifyToken"): ENTITY_SERVICES}
+# to the gateway: a compromised gateway cannot collect every user's Spotify access. The
+# library writes a restore into the user's account itself.
+CALLERS = {method_path(SERVICE, "GetSpotifyToken"): (*ENTITY_SERVICES, "library")}
 
 
 def create_auth_server(

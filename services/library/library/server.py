@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from tapedeck.library.v1 import library_pb2, library_pb2_grpc
+from tapedeck.restore.v1 import restore_pb2, restore_pb2_grpc
 
 from kit.server import Registration, Served, create_server
 from kit.tls import GrpcTls
+from library.restores.servicer import RestoreServicer
 from library.servicer import LibraryServicer
 
 
@@ -16,16 +18,27 @@ def create_library_server(
     workers: int = 64,
     *,
     tls: GrpcTls | None = None,
+    restores: RestoreServicer | None = None,
 ) -> Served:
+    """`restores`: the restore service, served beside (docs/design.md, "Restore")."""
+    registrations = [
+        Registration(
+            library_pb2.DESCRIPTOR.services_by_name["LibraryService"],
+            library_pb2_grpc.add_LibraryServiceServicer_to_server,
+            servicer,
+        )
+    ]
+    if restores is not None:
+        registrations.append(
+            Registration(
+                restore_pb2.DESCRIPTOR.services_by_name["RestoreService"],
+                restore_pb2_grpc.add_RestoreServiceServicer_to_server,
+                restores,
+            )
+        )
     return create_server(
         address,
-        [
-            Registration(
-                library_pb2.DESCRIPTOR.services_by_name["LibraryService"],
-                library_pb2_grpc.add_LibraryServiceServicer_to_server,
-                servicer,
-            )
-        ],
+        registrations,
         internal_token=internal_token,
         max_workers=workers,
         tls=tls,

@@ -6,10 +6,15 @@ from pydantic import Field
 
 from kit.metrics import MetricsSettings
 from kit.settings import DatabaseSettings, SpotifyConcurrencySettings, TapedeckSettings
+from library.restores.settings import RestoreSettings
 
 
 class LibrarySettings(
-    TapedeckSettings, SpotifyConcurrencySettings, DatabaseSettings, MetricsSettings
+    TapedeckSettings,
+    SpotifyConcurrencySettings,
+    DatabaseSettings,
+    MetricsSettings,
+    RestoreSettings,
 ):
     # Deadline of one kind's whole sync: a large library, slowed by Spotify's rate limits,
     # may take a long time, but never forever.

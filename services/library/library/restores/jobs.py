@@ -1,0 +1,421 @@
+"""Restore jobs: started, run on a small pool of threads, watched, cancelled, and resumed
+when the process starts again.
+
+Exactly once: every batch written is recorded (the target's `done`, and a new playlist's id
+as soon as it exists) before the next one goes; a write whose answer was lost is not sent
+again blind: the job reads the playlist as Spotify has it and plans the rest from that
+(library.restores.edits). A new playlist made but not recorded (a crash between the two) is
+found again by the note its description carries."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from kit import errors
+from kit.spotify.client import SpotifyClient, SpotifyRefused
+from library.reads import Reads
+from library.restores.edits import PER_CALL, plan_edits
+from library.restores.loading import load_save
+from library.restores.model import (
+    CANCELLED,
+    CREATED,
+    DONE,
+    FAILED,
+    LIKED,
+    MODES,
+    PARTIAL,
+    PLAYLIST,
+    QUEUED,
+    RUNNING,
+    SUCCEEDED,
+    TARGET_FAILED,
+    Restore,
+    Selection,
+    Target,
+)
+from library.restores.plans import build_plan, library_adds
+from library.restores.sources import Source, SourcePlaylist
+from library.restores.spotify import LIBRARY_PER_WRITE, SpotifyAccount
+from library.restores.store import RestoreStore
+
+log = logging.getLogger(__name__)
+
+ClientFor = Callable[[str], SpotifyClient]
+# Spotify's cap on a playlist description.
+_DESCRIPTION_MAX = 300
+
+
+class Stopping(Exception):
+    """The process is stopping: the job stays running in the database, to resume."""
+
+
+class Cancelled(Exception):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def note(restore: Restore, target: Target, label: str) -> str:
+    """What a new playlist's description ends with: where it came from, and which restore
+    and target made it (how a resumed job finds a playlist it made but did not record)."""
+    return f"Restored by Tapedeck from {label} [{restore.id}.{target.position}]"
+
+
+def description(original: str, restore: Restore, target: Target, label: str) -> str:
+    tail = note(restore, target, label)
+    room = _DESCRIPTION_MAX - len(tail) - 3
+    head = original[: max(room, 0)]
+    return f"{head} · {tail}" if head else tail
+
+
+class RestoreJobs:
+    def __init__(
+        self,
+        store: RestoreStore,
+        reads: Reads,
+        client_for: ClientFor,
+        *,
+        workers: int = 4,
+        retry_for_s: float = 300.0,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 5.0,
+    ) -> None:
+        self._store = store
+        self._reads = reads
+        self._client_for = client_for
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="restore")
+        self._retry_for_s = retry_for_s
+        self._backoff_s = backoff_s
+        self._max_backoff_s = max_backoff_s
+        self._stopping = threading.Event()
+        self._changed = threading.Condition()
+        self._cancelled: set[str] = set()
+
+    # Asked by the servicer
+
+    def start(
+        self,
+        user_id: str,
+        source_save: str,
+        source_import: str,
+        selection: Selection,
+        mode: str,
+        dry_run: bool,
+    ) -> Restore:
+        if mode not in MODES:
+            raise errors.InvalidArgument(f"mode must be one of {', '.join(MODES)}")
+        if not (
+            selection.all_playlists
+            or selection.playlists
+            or selection.liked
+            or selection.albums
+            or selection.artists
+        ):
+            raise errors.InvalidArgument(
+                "nothing to restore: choose playlists, liked, albums or artists"
+            )
+        if source_import:
+            raise errors.NotFound("no such import")
+        restore = Restore(
+            id=uuid.uuid4().hex,
+            user_id=user_id,
+            status=QUEUED,
+            dry_run=dry_run,
+            mode=mode,
+            source_save=source_save,
+            source_import=source_import,
+            selection=selection,
+            created_at=_now(),
+        )
+        # Reading the source first: a save that is not the user's is refused before
+        # anything is recorded or written.
+        source = load_save(self._reads, user_id, source_save, selection)
+        restore.source_save = source.save_id
+        if dry_run:
+            account = SpotifyAccount(self._client_for(user_id))
+            try:
+                restore.plan, _ = self._plan(account, source, restore)
+            finally:
+                account.client.close()
+            restore.status, restore.spotify_requests = SUCCEEDED, account.requests
+            restore.started_at = restore.finished_at = _now()
+            self._store.add(restore, [])
+            return restore
+        self._store.add(restore, [])
+        self._pool.submit(self._run, restore.id, user_id, False)
+        return restore
+
+    def get(self, user_id: str, restore_id: str) -> Restore:
+        found = self._store.get(user_id, restore_id)
+        if found is None:
+            raise errors.NotFound("no such restore")
+        return found
+
+    def page(self, user_id: str, offset: int, limit: int) -> tuple[list[Restore], int]:
+        return self._store.page(user_id, offset, limit)
+
+    def cancel(self, user_id: str, restore_id: str) -> None:
+        restore = self.get(user_id, restore_id)
+        if restore.ended:
+            return
+        with self._changed:
+            self._cancelled.add(restore_id)
+        if restore.status == QUEUED:
+            restore.status, restore.finished_at = CANCELLED, _now()
+            self._store.save(restore)
+            self._publish()
+
+    def watch(
+        self, user_id: str, restore_id: str, is_active: Callable[[], bool]
+    ) -> Iterator[Restore]:
+        sent: Restore | None = None
+        while True:
+            restore = self.get(user_id, restore_id)
+            if restore != sent:
+                yield restore
+                sent = restore
+            if restore.ended or not is_active():
+                return
+            with self._changed:
+                self._changed.wait(timeout=0.2)
+
+    def recover(self) -> list[str]:
+        """Resumes what a stopped process left queued or running."""
+        resumed = []
+        for restore in self._store.active():
+            self._pool.submit(self._run, restore.id, restore.user_id, True)
+            resumed.append(restore.id)
+        return resumed
+
+    def close(self) -> None:
+        """Running jobs stop after their current request and stay running in the database:
+        the next start resumes them."""
+        self._stopping.set()
+        with self._changed:
+            self._changed.notify_all()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    # The run
+
+    def _publish(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def _plan(
+        self, account: SpotifyAccount, source: Source, restore: Restore
+    ) -> tuple[dict, list[Target]]:  # type: ignore[type-arg]
+        s = restore.selection
+        return build_plan(
+            account, source, restore.mode, restore.user_id, s.liked, s.albums, s.artists
+        )
+
+    def _run(self, restore_id: str, user_id: str, resumed: bool) -> None:
+        restore = self._store.get(user_id, restore_id)
+        if restore is None or restore.ended:
+            return
+        job = _Job(
+            restore, SpotifyAccount(self._client_for(user_id)), restore.spotify_requests, resumed
+        )
+        try:
+            job.source = load_save(self._reads, user_id, restore.source_save, restore.selection)
+            job.targets = self._store.targets(restore_id)
+            if not job.targets:
+                restore.plan, job.targets = self._plan(job.account, job.source, restore)
+                restore.total = sum(t.total for t in job.targets)
+                restore.status, restore.started_at = RUNNING, _now()
+                job.count()
+                self._store.add_targets(restore, job.targets)
+            elif restore.status == QUEUED:
+                restore.status, restore.started_at = RUNNING, _now()
+                self._store.save(restore)
+            self._publish()
+            failed = 0
+            for target in job.targets:
+                if target.state in (DONE, TARGET_FAILED):
+                    failed += target.state == TARGET_FAILED
+                    continue
+                try:
+                    self._with_retries(job, target)
+                except SpotifyRefused as refused:
+                    log.warning(
+                        "restore target refused",
+                        extra={
+                            "restore_id": restore.id,
+                            "target": target.source_id,
+                            "status": refused.status,
+                        },
+                    )
+                    target.state = TARGET_FAILED
+                    failed += 1
+                    restore.error_code = (
+                        "scope_required" if refused.status == 403 else "spotify_refused"
+                    )
+                    restore.error_message = refused.message
+                    self._record(job, target)
+            restore.status = (
+                SUCCEEDED if not failed else PARTIAL if failed < len(job.targets) else FAILED
+            )
+        except Stopping:
+            job.count()
+            self._store.save(restore)
+            return
+        except Cancelled:
+            restore.status = CANCELLED
+        except errors.TapedeckError as error:
+            restore.status, restore.error_code, restore.error_message = (
+                FAILED,
+                error.code,
+                error.message,
+            )
+        except Exception as error:
+            log.exception("restore failed", extra={"restore_id": restore_id})
+            restore.status, restore.error_code, restore.error_message = (
+                FAILED,
+                "internal",
+                str(error),
+            )
+        finally:
+            job.account.client.close()
+        restore.finished_at = _now()
+        job.count()
+        self._store.save(restore)
+        self._publish()
+
+    def _check(self, restore: Restore) -> None:
+        if self._stopping.is_set():
+            raise Stopping()
+        with self._changed:
+            if restore.id in self._cancelled:
+                raise Cancelled()
+
+    def _with_retries(self, job: _Job, target: Target) -> None:
+        """Writes a target; when Spotify fails (5xx, lost answers, kept failing), waits and
+        writes it again, for up to retry_for_s: each try looks at Spotify first."""
+        deadline = time.monotonic() + self._retry_for_s
+        delay = self._backoff_s
+        while True:
+            self._check(job.restore)
+            try:
+                if target.kind == PLAYLIST:
+                    self._write_playlist(job, target)
+                else:
+                    self._write_library(job, target)
+                target.state = DONE
+                self._record(job, target)
+                return
+            except errors.Unavailable as failed:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.info(
+                    "restore retry",
+                    extra={"restore_id": job.restore.id, "error": str(failed), "in_s": delay},
+                )
+                if self._stopping.wait(delay):
+                    raise Stopping() from None
+                delay = min(delay * 2, self._max_backoff_s)
+
+    def _record(self, job: _Job, target: Target) -> None:
+        """One batch's progress, recorded before the next batch goes."""
+        job.count()
+        self._store.save_target(job.restore.id, target, job.restore)
+        self._publish()
+
+    def _write_playlist(self, job: _Job, target: Target) -> None:
+        account, restore = job.account, job.restore
+        playlist = job.playlists[target.source_id]
+        label = job.label
+        if not target.target_id:
+            # A create whose answer was lost (this run, or before a restart) may have made
+            # the playlist: look for its note first.
+            made = None
+            if job.resumed or target.position in job.created:
+                made = self._made_before(account, restore, target, label)
+            job.created.add(target.position)
+            target.target_id = made or account.create_playlist(
+                playlist.name, description(playlist.description, restore, target, label)
+            )
+            target.state = CREATED
+            self._record(job, target)
+            current: list[str | None] = (
+                [] if made is None else account.playlist_uris(target.target_id)
+            )
+        else:
+            current = account.playlist_uris(target.target_id)
+        edits = plan_edits(current, playlist.uris)
+        gone = set(edits.remove)
+        # What is left to write, counted anew from what Spotify holds.
+        target.total = target.done + sum(1 for u in current if u in gone) + edits.added
+        remove = list(edits.remove)
+        for start in range(0, len(remove), PER_CALL):
+            self._check(restore)
+            chunk = set(remove[start : start + PER_CALL])
+            account.remove(target.target_id, sorted(chunk))
+            target.done += sum(1 for u in current if u in chunk)
+            self._record(job, target)
+        for insert in edits.inserts:
+            self._check(restore)
+            account.add(target.target_id, insert.position, list(insert.uris))
+            target.done += len(insert.uris)
+            self._record(job, target)
+
+    @staticmethod
+    def _made_before(
+        account: SpotifyAccount, restore: Restore, target: Target, label: str
+    ) -> str | None:
+        tail = note(restore, target, label)
+        for found in account.my_playlists():
+            if str(found.get("description") or "").endswith(tail):
+                return str(found["id"])
+        return None
+
+    def _write_library(self, job: _Job, target: Target) -> None:
+        account, source = job.account, job.source
+        kind = "tracks" if target.kind == LIKED else "albums"
+        wanted = source.liked if target.kind == LIKED else source.albums
+        adds = library_adds(wanted, account.saved(kind))
+        target.total = target.done + len(adds)
+        for start in range(0, len(adds), LIBRARY_PER_WRITE):
+            self._check(job.restore)
+            chunk = adds[start : start + LIBRARY_PER_WRITE]
+            account.save_to_library(chunk)
+            target.done += len(chunk)
+            self._record(job, target)
+
+
+@dataclass
+class _Job:
+    """A restore this process runs, with what its run needs."""
+
+    restore: Restore
+    account: SpotifyAccount
+    # Spotify requests the restore made before this run (an earlier process's).
+    base_requests: int
+    resumed: bool
+    source: Source = field(default_factory=Source)
+    targets: list[Target] = field(default_factory=list)
+    # Targets this run has tried to create a playlist for.
+    created: set[int] = field(default_factory=set)
+
+    @property
+    def playlists(self) -> dict[str, SourcePlaylist]:
+        return {p.id: p for p in self.source.playlists}
+
+    @property
+    def label(self) -> str:
+        return f"the save {self.source.save_id}" if self.source.save_id else "an import"
+
+    def count(self) -> None:
+        """The restore's totals from its targets' and the account's."""
+        self.restore.spotify_requests = self.base_requests + self.account.requests
+        if self.targets:
+            self.restore.done = sum(t.done for t in self.targets)
+            self.restore.total = sum(t.total for t in self.targets)

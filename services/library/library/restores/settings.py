@@ -1,0 +1,17 @@
+"""The restores' settings, part of the library service's (docs/operations.md)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from kit.settings import SpotifySettings
+
+
+class RestoreSettings(SpotifySettings):
+    # Restores running at once in this process; more wait, queued.
+    restore_workers: int = Field(default=4, ge=1, le=64)
+    # How long a restore keeps trying while Spotify fails (5xx, lost answers) before it
+    # ends failed; what it wrote is recorded, so a new restore goes on from there.
+    restore_retry_s: float = Field(default=600.0, gt=0)
+    # Spotify requests one restore has in flight: 1 keeps one playlist's batches in order.
+    restore_spotify_attempts: int = Field(default=6, ge=1)

@@ -1,0 +1,77 @@
+"""Builds the restore jobs and their servicer (called from library.wiring)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
+
+from kit.channels import open_channel
+from kit.credentials import credential_for
+from kit.database import Database
+from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
+from kit.spotify.tokens import AuthTokens
+from kit.tls import GrpcTls
+from library.entity_clients import GrpcEntities
+from library.kinds import SERVICE_OF
+from library.reads import Reads
+from library.restores.jobs import RestoreJobs
+from library.restores.servicer import RestoreServicer
+from library.restores.store import RestoreStore
+from library.settings import LibrarySettings
+from library.store import LibraryStore
+
+
+@dataclass
+class Restores:
+    servicer: RestoreServicer
+    jobs: RestoreJobs
+    channels: list[grpc.Channel]
+
+    def close(self) -> None:
+        """Running restores stop after their current request, to resume at the next start."""
+        self.jobs.close()
+        for channel in self.channels:
+            channel.close()
+
+
+def build_restores(
+    settings: LibrarySettings,
+    internal_token: str,
+    db: Database,
+    *,
+    tls: GrpcTls | None = None,
+) -> Restores:
+    """The restores, on the library's database, with channels of their own to the auth
+    service (the user's Spotify token) and the entity services (the saves' objects)."""
+    credential = credential_for(internal_token, "library")
+    auth = open_channel(settings.auth_addr, credential, settings.rpc_timeout_s, tls=tls)
+    channels = {
+        kind: open_channel(settings.addr(service), credential, settings.rpc_timeout_s, tls=tls)
+        for kind, service in SERVICE_OF.items()
+    }
+    reads = Reads(LibraryStore(db), GrpcEntities(channels, settings.sync_timeout_s))
+    tokens = AuthTokens(auth, settings.rpc_timeout_s)
+    # One per process: a 429 pauses every restore, as Spotify limits the whole app.
+    gate = SpotifyGate()
+    # One request in flight per restore: a playlist's batches must land in order.
+    limits = SpotifyLimits(concurrency=1, attempts=settings.restore_spotify_attempts)
+
+    def client_for(user_id: str) -> SpotifyClient:
+        return SpotifyClient(
+            api_url=settings.spotify_api_url,
+            tokens=tokens.for_user(user_id),
+            gate=gate,
+            timeout_s=settings.spotify_timeout_s,
+            limits=limits,
+        )
+
+    jobs = RestoreJobs(
+        RestoreStore(db),
+        reads,
+        client_for,
+        workers=settings.restore_workers,
+        retry_for_s=settings.restore_retry_s,
+    )
+    jobs.recover()
+    return Restores(RestoreServicer(jobs), jobs, [auth, *channels.values()])
