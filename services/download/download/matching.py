@@ -350,7 +350,9 @@ def _score(track: _Prepared, candidate: Candidate) -> tuple[float, list[str]]:
     uploader = words(candidate.uploader)
 
     duration_score = 0.0
-    if candidate.duration_s is None:
+    if track.duration_s <= 0:
+        reasons.append("the track's duration is unknown, so no candidate can be checked")
+    elif candidate.duration_s is None:
         reasons.append("duration unknown")
     else:
         off = abs(candidate.duration_s - track.duration_s)
@@ -388,6 +390,9 @@ def _score(track: _Prepared, candidate: Candidate) -> tuple[float, list[str]]:
     soft = sum(SOFT_WORDS.get(w, 0.0) for w in set(kept) - track.title)
 
     artist_score, official = _artist(track, title, uploader)
+    if not track.artists:
+        # Nothing to check against (a local file's track may name no artist).
+        artist_score = MIN_ARTIST
     if artist_score < MIN_ARTIST:
         reasons.append("artist not found in the title or channel")
 
