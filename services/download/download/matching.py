@@ -7,8 +7,11 @@ ISRC hits first) but stricter where its users most often get the wrong audio:
 - a candidate whose duration differs by more than max(7 s, 5 %) is never taken, nor one whose
   duration is unknown (an hour-long loop or a live cut cannot slip through on a good title);
 - a version word the Spotify title lacks (live, remix, cover, sped up, karaoke, clean, ...)
-  rejects the candidate instead of costing it 15 points, and words are matched whole
-  (spotDL's substring test counted "live" in "Oliver" and "cover" in "Discover");
+  rejects the candidate instead of costing it 15 points, in either direction (a live
+  Spotify track is not its studio upload), and words are matched whole (spotDL's substring
+  test finds "live" in "Oliver Tree" and "cover" in "Discover");
+- the title is compared word by word, Spotify's " - Remastered 2011" and bracketed parts
+  optional, the album and upload noise ignored, and numbers must agree ("Pt. 1", "Pt. 2");
 - the artist must show up in the channel or the title (any of the track's artists, in any
   order, so featuring-artist order does not matter); "- Topic" and official channels are
   preferred, lyric videos and music videos come after the official audio;
@@ -195,8 +198,9 @@ def pick(track: Track, candidates: Iterable[Candidate]) -> Match | NoMatch:
     """The candidate that is the track, or NoMatch with the best rejected ones and why."""
     accepted: list[Match] = []
     rejected: list[Rejected] = []
+    prepared = _Prepared.of(track)
     for candidate in candidates:
-        score, reasons = _score(_Prepared.of(track), candidate)
+        score, reasons = _score(prepared, candidate)
         if reasons:
             rejected.append(Rejected(candidate, round(score, 1), reasons))
         else:
