@@ -5,6 +5,7 @@ cached: a page of history changes whenever a save completes."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from google.protobuf.timestamp_pb2 import Timestamp
+from pydantic import BeforeValidator
 from tapedeck.library.v1 import library_pb2
 
 from gateway import ids
@@ -31,11 +33,23 @@ TypeParam = Annotated[
     Query(alias="type", description="only events of these types (repeat it for several)"),
 ]
 KindParam = Annotated[KindName | None, Query(description="only events of this kind")]
+
+
+def _date_time(value: object) -> object:
+    """A date and time as ISO 8601 writes them, and nothing else pydantic would take for
+    one (a number of seconds, a date alone)."""
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        raise ValueError("expected an ISO 8601 date and time, such as 2026-03-01T00:00:00Z")
+    return value
+
+
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+DateTime = Annotated[datetime, BeforeValidator(_date_time)]
 SinceParam = Annotated[
-    datetime | None, Query(description="saves finished at or after this time (ISO 8601)")
+    DateTime | None, Query(description="saves finished at or after this time (ISO 8601)")
 ]
 UntilParam = Annotated[
-    datetime | None, Query(description="saves finished before this time (ISO 8601)")
+    DateTime | None, Query(description="saves finished before this time (ISO 8601)")
 ]
 # Entries per call while the CSV is written (the library allows more than the JSON's 100).
 CSV_PAGE = 1000

@@ -224,8 +224,6 @@ class Ledger:
         for t in query.types:
             if t not in EVENT_TYPES:
                 raise errors.InvalidArgument("type must be one of: " + ", ".join(EVENT_TYPES))
-        if query.since and query.until and query.since > query.until:
-            raise errors.InvalidArgument("since must not be after until")
         if query.playlist_id and not self._repo.knows_playlist(query.user_id, query.playlist_id):
             raise errors.NotFound("no such playlist")
         if query.track_uri:
