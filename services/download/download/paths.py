@@ -72,18 +72,20 @@ _EXT = re.compile(r"[a-z0-9]{1,8}")
 def safe_name(text: str, max_bytes: int = MAX_NAME_BYTES) -> str:
     """`text` as one file or folder name valid everywhere, other scripts kept.
 
-    Control characters made spaces, bidi overrides dropped, separators and Windows' forbidden
+    Control characters made spaces, bidi overrides and lone surrogates dropped, separators and Windows' forbidden
     characters replaced, whitespace collapsed, leading and trailing dots and spaces stripped
     (Windows drops trailing ones; a leading dot hides a file, `..` climbs), Windows' reserved
     device names suffixed with `_`, cut to `max_bytes` of UTF-8 on a character boundary.
     Never empty: nothing usable left gives `_`.
     """
-    text = unicodedata.normalize("NFC", text)
     text = "".join(
         " " if unicodedata.category(c) == "Cc" else _REPLACED.get(c, c)
         for c in text
-        if c not in _BIDI
+        # Lone surrogates cannot be written as UTF-8 (no file system takes them).
+        if c not in _BIDI and unicodedata.category(c) != "Cs"
     )
+    # After the removals: a dropped override between a letter and its accent joins them.
+    text = unicodedata.normalize("NFC", text)
     text = " ".join(text.split())
     text = _cut(text.strip(" ."), max_bytes).strip(" .")
     if not text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -30,6 +31,8 @@ HOSTILE = [
     " . leading",
     'what: "a" <b> |c| d? e*',
     "\u202eevil\u202c.exe",
+    "lone \ud800 surrogate",
+    "a\u202e\u0301 accent after an override",
     "",
 ]
 
@@ -151,3 +154,30 @@ def test_a_bad_template_is_refused(template: str) -> None:
 def test_a_bad_extension_is_refused(ext: str) -> None:
     with pytest.raises(InvalidArgument):
         file_path({"title": "t"}, ext)
+
+
+# Characters that break names somewhere: separators, Windows' forbidden set, controls, bidi
+# overrides, dots and spaces, combining marks, scripts of several widths, emoji.
+TRICKY = '/\\:*?"<>|.. \t\n\x00\x1f\x7f\u202e\u200f\u0301\u00e9\u00df\u0436\u4e2d\U0001f3b5aZ09_-()'
+
+
+def _texts(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(TRICKY) for _ in range(rng.randint(0, 300))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_text_becomes_one_portable_name_that_is_its_own_safe_name(seed: int) -> None:
+    for text in _texts(250, seed):
+        name = safe_name(text)
+        _assert_portable(name)
+        assert safe_name(name) == name, repr(text)
+
+
+def test_random_titles_and_albums_stay_three_names_deep() -> None:
+    texts = _texts(400, 99)
+    for title, album in zip(texts[::2], texts[1::2], strict=True):
+        path = file_path({"title": title, "album": album, "artists": [title]}, "m4a")
+        assert len(path.parts) == 3 and path.suffix == ".m4a", (title, album)
+        for part in path.parts:
+            _assert_portable(part)
