@@ -15,15 +15,10 @@ import sys
 import threading
 from types import FrameType
 
-from download.server import create_download_server
 from download.settings import DownloadSettings
-from download.wiring import build, open_queue, worker_settings
-from download.worker import Workers
 from kit.logs import setup_logging
-from kit.secrets import internal_token, keep_files_private
-from kit.server import run_until_signalled
+from kit.secrets import keep_files_private
 from kit.settings import load_settings
-from kit.tls import load_tls
 
 log = logging.getLogger("download")
 
@@ -32,6 +27,13 @@ RESTART_DELAY_S = 1.0
 
 
 def serve() -> None:
+    # Imported here: a worker process needs none of the server's modules (gRPC among them).
+    from download.server import create_download_server
+    from download.wiring import build
+    from kit.secrets import internal_token
+    from kit.server import run_until_signalled
+    from kit.tls import load_tls
+
     settings = load_settings(DownloadSettings)
     setup_logging("download", settings.log_level)
     token = internal_token(settings, listening_on=[settings.download_addr])
@@ -58,6 +60,9 @@ def work() -> None:
     jobs back in the queue."""
     settings = load_settings(DownloadSettings)
     setup_logging("download-worker", settings.log_level)
+    from download.worker import Workers
+    from download.worker_wiring import open_queue, worker_settings
+
     stopping = _until_signalled()
     queue, db = open_queue(settings)
     workers = Workers(queue, worker_settings(settings)).start()
@@ -70,6 +75,13 @@ def supervise(processes: int) -> None:
     """`processes` worker processes, each started again when it dies, until SIGTERM."""
     settings = load_settings(DownloadSettings)
     setup_logging("download-workers", settings.log_level)
+    if settings.url_for("download", settings.data_dir).startswith("sqlite"):
+        # SQLite lets one process write at a time: more would wait on each other's locks.
+        raise SystemExit(
+            "tapedeck: TAPEDECK_DOWNLOAD_WORKER_PROCESSES > 1 needs PostgreSQL "
+            "(TAPEDECK_DOWNLOAD_DATABASE_URL); with SQLite run one process and raise "
+            "TAPEDECK_DOWNLOAD_CONCURRENCY instead"
+        )
     stopping = _until_signalled()
     command = [sys.executable, "-m", "download", "worker", "--single"]
     children = [subprocess.Popen(command) for _ in range(processes)]

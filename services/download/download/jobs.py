@@ -124,6 +124,8 @@ class Job:
     checksum: str = ""
     finished_at: datetime | None = None
     cancel_requested: bool = False
+    # The worker that claimed its latest attempt.
+    worker: str = ""
 
     @property
     def track_id(self) -> str:

@@ -149,6 +149,7 @@ def _job(row: JobRow) -> Job:
         checksum=row.checksum,
         finished_at=row.finished_at,
         cancel_requested=row.cancel_requested,
+        worker=row.worker or "",
     )
 
 

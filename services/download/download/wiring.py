@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import grpc
 
 from download.downloads import Downloads
-from download.fetch import FetchSettings, ffmpeg_path
 from download.jobs import Jobs
 from download.library_tracks import LibraryTracks
 from download.servicer import DownloadServicer
 from download.settings import DownloadSettings
 from download.store import DownloadStore, JobStore
-from download.worker import Workers, WorkerSettings
+from download.worker import Workers
+from download.worker_wiring import MIGRATIONS, open_queue, worker_settings
 from kit.channels import open_channel
 from kit.credentials import credential_for
-from kit.database import Database, open_database
+from kit.database import Database
 from kit.tls import GrpcTls
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+__all__ = ["MIGRATIONS", "Built", "build", "open_queue", "worker_settings"]
 
 
 @dataclass
@@ -42,33 +41,6 @@ class Built:
         for channel in self.channels:
             channel.close()
         self.db.dispose()
-
-
-def worker_settings(settings: DownloadSettings) -> WorkerSettings:
-    return WorkerSettings(
-        downloads=settings.downloads_folder,
-        fetch=FetchSettings(
-            url_template=settings.download_url_template,
-            cookies_file=settings.download_cookies,
-            socket_timeout_s=settings.download_socket_timeout_s,
-            audio_format=settings.download_format,
-            audio_quality=settings.download_quality_kbps,
-            ffmpeg=ffmpeg_path(),
-        ),
-        path_template=settings.download_path_template,
-        concurrency=settings.download_concurrency,
-        lease_s=settings.download_lease_s,
-        heartbeat_s=settings.download_heartbeat_s,
-        poll_s=settings.download_poll_s,
-        max_attempts=settings.download_max_attempts,
-        retry_base_s=settings.download_retry_base_s,
-        blocked_pause_s=settings.download_blocked_pause_s,
-    )
-
-
-def open_queue(settings: DownloadSettings) -> tuple[JobStore, Database]:
-    db = open_database(settings.url_for("download", settings.data_dir), MIGRATIONS)
-    return JobStore(db), db
 
 
 def build(settings: DownloadSettings, internal_token: str, *, tls: GrpcTls | None = None) -> Built:
