@@ -18,6 +18,7 @@ Sample counts are exact, so a test can check the duration mutagen reads.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import struct
@@ -43,13 +44,24 @@ def wav(seconds: float, rate: int = RATE) -> bytes:
     return out.getvalue()
 
 
-def _crc(data: bytes, poly: int, width: int) -> int:
-    """MSB-first CRC with initial value 0 (FLAC's CRC-8 and CRC-16, Ogg's CRC-32)."""
-    top, mask, crc = 1 << (width - 1), (1 << width) - 1, 0
-    for byte in data:
-        crc ^= byte << (width - 8)
+@functools.cache
+def _crc_table(poly: int, width: int) -> tuple[int, ...]:
+    top, mask = 1 << (width - 1), (1 << width) - 1
+    table = []
+    for byte in range(256):
+        crc = byte << (width - 8)
         for _ in range(8):
             crc = ((crc << 1) ^ poly) & mask if crc & top else (crc << 1) & mask
+        table.append(crc)
+    return tuple(table)
+
+
+def _crc(data: bytes, poly: int, width: int) -> int:
+    """MSB-first CRC with initial value 0 (FLAC's CRC-8 and CRC-16, Ogg's CRC-32)."""
+    table, mask, shift = _crc_table(poly, width), (1 << width) - 1, width - 8
+    crc = 0
+    for byte in data:
+        crc = ((crc << 8) & mask) ^ table[(crc >> shift) ^ byte]
     return crc
 
 
@@ -131,32 +143,21 @@ def opus(seconds: float) -> bytes:
 ALAC_FRAME = 4096
 
 
-class _Bits:
-    def __init__(self) -> None:
-        self.value = 0
-        self.count = 0
-
-    def put(self, value: int, bits: int) -> None:
-        self.value = (self.value << bits) | (value & ((1 << bits) - 1))
-        self.count += bits
-
-    def bytes(self) -> bytes:
-        pad = -self.count % 8
-        return (self.value << pad).to_bytes((self.count + pad) // 8, "big")
-
-
 def _alac_frame(block: list[int]) -> bytes:
-    bits = _Bits()
     partial = len(block) < ALAC_FRAME
-    bits.put(0, 3)  # a single-channel element
-    bits.put(0, 4 + 12)  # its instance tag, unused bits
-    bits.put((int(partial) << 3) | 1, 4)  # partial frame?, no shift, escaped (uncompressed)
+    # A single-channel element (3 bits), its instance tag (4), unused (12), then: partial
+    # frame?, no shift (2 bits), escaped, i.e. uncompressed (1); a partial frame's sample
+    # count (32); the samples (16 bits each); the end element (3); zeros to a byte.
+    header = (int(partial) << 3) | 1
+    bits = 23
     if partial:
-        bits.put(len(block), 32)
-    for sample in block:
-        bits.put(sample, 16)
-    bits.put(7, 3)  # the end element
-    return bits.bytes()
+        header = (header << 32) | len(block)
+        bits += 32
+    pcm = int.from_bytes(struct.pack(f">{len(block)}h", *block), "big")
+    value = (((header << (16 * len(block))) | pcm) << 3) | 7
+    bits += 16 * len(block) + 3
+    pad = -bits % 8
+    return (value << pad).to_bytes((bits + pad) // 8, "big")
 
 
 def _atom(kind: bytes, *children: bytes) -> bytes:
