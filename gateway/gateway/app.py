@@ -19,6 +19,7 @@ from gateway.routes import (
     exports,
     health,
     history,
+    imports,
     library,
     restores,
     saves,
@@ -97,6 +98,12 @@ def create_app(settings: GatewaySettings, internal_token: Credential | str) -> F
         if module.router.prefix or module.router.dependencies:
             raise RuntimeError(f"{module.__name__}: a router prefix or dependencies")
         app.router.routes.extend(module.router.routes)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    # Imports (docs/api.md "Imports"): plain bodies, no JSON route class; no path overlaps.
+    app.router.routes.extend(imports.router.routes)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.max_body_bytes,
+        larger={"/api/v1/imports": settings.max_import_bytes},
+    )
     app.add_middleware(Observe)
     return app

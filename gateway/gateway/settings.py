@@ -15,6 +15,8 @@ class GatewaySettings(TapedeckSettings):
     public_url: str = "http://127.0.0.1:8000"
     # Request bodies larger than this get 413.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # An import's file (POST /api/v1/imports) may be larger than that, up to this.
+    max_import_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     # A save's event stream sends a comment line after this many quiet seconds, so proxies
     # and browsers keep the connection while a save waits (on Spotify's rate limit, say).
     sse_keepalive_s: float = Field(default=15.0, gt=0)

@@ -394,7 +394,13 @@ class SaveRuns:
                 live, lambda s: s.with_run(kind_failed(s.run(kind), code, message)), force=True
             )
             log.warning(
-                "sync failed", extra={"save_id": order.save_id, "kind": kind, "code": exc.code}
+                "sync failed",
+                extra={
+                    "save_id": order.save_id,
+                    "kind": kind,
+                    "code": exc.code,
+                    "detail": exc.message,
+                },
             )
             return
         except Exception:  # one kind's bug must not take the save down

@@ -22,6 +22,7 @@ from kit import errors
 from kit.spotify.client import SpotifyClient, SpotifyRefused
 from library.reads import Reads
 from library.restores.edits import PER_CALL, plan_edits
+from library.restores.imports import Imports
 from library.restores.loading import load_save
 from library.restores.model import (
     CANCELLED,
@@ -82,6 +83,7 @@ class RestoreJobs:
         self,
         store: RestoreStore,
         reads: Reads,
+        imports: Imports,
         client_for: ClientFor,
         *,
         workers: int = 4,
@@ -91,6 +93,7 @@ class RestoreJobs:
     ) -> None:
         self._store = store
         self._reads = reads
+        self._imports = imports
         self._client_for = client_for
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="restore")
         self._retry_for_s = retry_for_s
@@ -123,8 +126,8 @@ class RestoreJobs:
             raise errors.InvalidArgument(
                 "nothing to restore: choose playlists, liked, albums or artists"
             )
-        if source_import:
-            raise errors.NotFound("no such import")
+        if source_save and source_import:
+            raise errors.InvalidArgument("source: a save or an import, not both")
         restore = Restore(
             id=uuid.uuid4().hex,
             user_id=user_id,
@@ -138,7 +141,7 @@ class RestoreJobs:
         )
         # Reading the source first: a save that is not the user's is refused before
         # anything is recorded or written.
-        source = load_save(self._reads, user_id, source_save, selection)
+        source = self._source(restore)
         restore.source_save = source.save_id
         if dry_run:
             account = SpotifyAccount(self._client_for(user_id))
@@ -153,6 +156,11 @@ class RestoreJobs:
         self._store.add(restore, [])
         self._pool.submit(self._run, restore.id, user_id, False)
         return restore
+
+    def _source(self, restore: Restore) -> Source:
+        if restore.source_import:
+            return self._imports.source(restore.user_id, restore.source_import, restore.selection)
+        return load_save(self._reads, restore.user_id, restore.source_save, restore.selection)
 
     def get(self, user_id: str, restore_id: str) -> Restore:
         found = self._store.get(user_id, restore_id)
@@ -226,7 +234,7 @@ class RestoreJobs:
             restore, SpotifyAccount(self._client_for(user_id)), restore.spotify_requests, resumed
         )
         try:
-            job.source = load_save(self._reads, user_id, restore.source_save, restore.selection)
+            job.source = self._source(restore)
             job.targets = self._store.targets(restore_id)
             if not job.targets:
                 restore.plan, job.targets = self._plan(job.account, job.source, restore)

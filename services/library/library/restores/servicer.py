@@ -12,6 +12,7 @@ from tapedeck.restore.v1 import restore_pb2, restore_pb2_grpc
 
 from kit import errors
 from library.reads import paging
+from library.restores.imports import Import, ImportedPlaylist, Imports
 from library.restores.jobs import RestoreJobs
 from library.restores.model import Restore, Selection
 
@@ -44,9 +45,69 @@ def restore_message(restore: Restore) -> restore_pb2.Restore:
     )
 
 
+def import_message(found: Import, with_uris: bool = False) -> restore_pb2.Import:
+    return restore_pb2.Import(
+        id=found.id,
+        format=found.format,
+        created_at=_timestamp(found.created_at),
+        playlists=[
+            restore_pb2.ImportedPlaylist(
+                id=p.id,
+                name=p.name,
+                description=p.description,
+                uris=p.uris if with_uris else [],
+                unresolved=p.unresolved,
+                items=len(p.uris),
+            )
+            for p in found.playlists
+        ],
+        liked=len(found.liked),
+        albums=len(found.albums),
+    )
+
+
 class RestoreServicer(restore_pb2_grpc.RestoreServiceServicer):
-    def __init__(self, jobs: RestoreJobs) -> None:
+    def __init__(self, jobs: RestoreJobs, imports: Imports) -> None:
         self._jobs = jobs
+        self._imports = imports
+
+    def CreateImport(
+        self, request: restore_pb2.CreateImportRequest, context: Any
+    ) -> restore_pb2.CreateImportResponse:
+        made = self._imports.create(
+            errors.required(request.user_id, "user_id"),
+            request.format,
+            [
+                ImportedPlaylist("", p.name, p.description, list(p.uris), p.unresolved)
+                for p in request.playlists
+            ],
+            list(request.liked),
+            list(request.albums),
+        )
+        return restore_pb2.CreateImportResponse(imported=import_message(made))
+
+    def GetImport(
+        self, request: restore_pb2.GetImportRequest, context: Any
+    ) -> restore_pb2.GetImportResponse:
+        found = self._imports.get(errors.required(request.user_id, "user_id"), request.import_id)
+        return restore_pb2.GetImportResponse(imported=import_message(found))
+
+    def ListImports(
+        self, request: restore_pb2.ListImportsRequest, context: Any
+    ) -> restore_pb2.ListImportsResponse:
+        offset, limit = paging(request.offset, request.limit)
+        found, total = self._imports.page(
+            errors.required(request.user_id, "user_id"), offset, limit
+        )
+        return restore_pb2.ListImportsResponse(
+            imports=[import_message(i) for i in found], total=total
+        )
+
+    def DeleteImport(
+        self, request: restore_pb2.DeleteImportRequest, context: Any
+    ) -> restore_pb2.DeleteImportResponse:
+        self._imports.delete(errors.required(request.user_id, "user_id"), request.import_id)
+        return restore_pb2.DeleteImportResponse()
 
     def StartRestore(
         self, request: restore_pb2.StartRestoreRequest, context: Any

@@ -15,6 +15,7 @@ from kit.tls import GrpcTls
 from library.entity_clients import GrpcEntities
 from library.kinds import SERVICE_OF
 from library.reads import Reads
+from library.restores.imports import Imports
 from library.restores.jobs import RestoreJobs
 from library.restores.servicer import RestoreServicer
 from library.restores.store import RestoreStore
@@ -66,12 +67,14 @@ def build_restores(
             limits=limits,
         )
 
+    imports = Imports(db)
     jobs = RestoreJobs(
         RestoreStore(db),
         reads,
+        imports,
         client_for,
         workers=settings.restore_workers,
         retry_for_s=settings.restore_retry_s,
     )
     jobs.recover()
-    return Restores(RestoreServicer(jobs), jobs, [auth, *channels.values()])
+    return Restores(RestoreServicer(jobs, imports), jobs, [auth, *channels.values()])
