@@ -166,7 +166,9 @@ def test_a_save_through_faults_ends_succeeded_with_exactly_the_same_data(
     stack.emulator.set_faults(
         Faults(
             latency_ms=20,
-            rate_limit=(15, 1.0),
+            # Low enough to be met however slow the machine: the save's kinds start together,
+            # so their first requests alone exceed it.
+            rate_limit=(6, 1.0),
             retry_after_s=1,
             error_rate=0.1,
             drop_rate=0.05,
@@ -176,7 +178,9 @@ def test_a_save_through_faults_ends_succeeded_with_exactly_the_same_data(
     stop = threading.Event()
 
     def expire_tokens() -> None:
-        while not stop.wait(0.5):
+        # Often enough to meet 401s, rarely enough that a request paused by a 429 still
+        # gets to use its fresh token (three refused fresh tokens in a row end the sync).
+        while not stop.wait(1.5):
             stack.emulator.expire_access_tokens()
 
     expiring = threading.Thread(target=expire_tokens, daemon=True)
