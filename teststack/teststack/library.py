@@ -46,8 +46,10 @@ def start_library(
     """`addresses`: where the entity services are, by service name (playlist, track, album,
     artist); one not given is down. Stopping it ends its running saves (interrupted:
     partial when some kinds completed, else failed), as a stopping process does."""
+    # Not a setting: the time saves are stamped with (retention tests simulate months).
+    clock = overrides.pop("clock", None)
     settings = library_settings(database_url, data_dir, addresses, **overrides)
-    library = build(settings, internal_token)
+    library = build(settings, internal_token, **({"clock": clock} if clock else {}))
     restores = build_restores(settings, internal_token, library.db)
     served = create_library_server(
         library.servicer, address, internal_token, settings.rpc_workers, restores=restores.servicer

@@ -3,7 +3,7 @@ interface, so the logic runs against the real gRPC clients or an in-memory stand
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -79,6 +79,17 @@ EMPTY_PAGE = Page([], 0)
 NO_CHANGES = Comparison()
 
 
+@dataclass(frozen=True)
+class Garbage:
+    """What one garbage collection of a kind's service deleted, and its database's bytes
+    before and after giving the space back (0 when it did not)."""
+
+    listings: int
+    objects: int
+    bytes_before: int
+    bytes_after: int
+
+
 class Entities(Protocol):
     """Every call raises kit.errors types; a service that is down raises Unavailable."""
 
@@ -107,4 +118,12 @@ class Entities(Protocol):
 
     def cancel_syncs(self) -> None:
         """Ends every running sync at once (each raises); used when the service stops."""
+        ...
+
+    def keep_versions(self, kind: str, user_id: str, versions: Iterable[str]) -> int:
+        """Has the kind's service forget the user's other versions; how many went."""
+        ...
+
+    def collect_garbage(self, kind: str) -> Garbage:
+        """Has the kind's service delete what no version reaches any more."""
         ...

@@ -4,7 +4,7 @@ made once per process; every call has a deadline and failures become kit.errors 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +17,7 @@ from kit.status import error_from_rpc
 from library.entities import (
     ChangedItem,
     Comparison,
+    Garbage,
     Outcome,
     Page,
     Progress,
@@ -39,8 +40,15 @@ def _typed_errors() -> Iterator[None]:
 
 
 class GrpcEntities:
-    def __init__(self, channels: Mapping[str, grpc.Channel], sync_timeout_s: float) -> None:
-        """`channels`: one per kind (playlists, tracks, albums, artists)."""
+    def __init__(
+        self,
+        channels: Mapping[str, grpc.Channel],
+        sync_timeout_s: float,
+        gc_timeout_s: float = 600.0,
+    ) -> None:
+        """`channels`: one per kind (playlists, tracks, albums, artists). `gc_timeout_s`:
+        the deadline of a garbage collection, which reads a whole database."""
+        self._gc_timeout_s = gc_timeout_s
         self._collections = {
             kind: collection_pb2_grpc.CollectionServiceStub(channel)
             for kind, channel in channels.items()
@@ -85,6 +93,20 @@ class GrpcEntities:
             calls = list(self._syncs)
         for call in calls:
             call.cancel()
+
+    def keep_versions(self, kind: str, user_id: str, versions: Iterable[str]) -> int:
+        with _typed_errors():
+            answer = self._collections[kind].KeepVersions(
+                collection_pb2.KeepVersionsRequest(user_id=user_id, versions=sorted(versions))
+            )
+        return int(answer.dropped)
+
+    def collect_garbage(self, kind: str) -> Garbage:
+        with _typed_errors():
+            answer = self._collections[kind].CollectGarbage(
+                collection_pb2.CollectGarbageRequest(), timeout=self._gc_timeout_s
+            )
+        return Garbage(answer.listings, answer.objects, answer.bytes_before, answer.bytes_after)
 
     def set_concurrency(self, kind: str, user_id: str, save_id: str, concurrency: int) -> None:
         with _typed_errors():

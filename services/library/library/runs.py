@@ -151,6 +151,7 @@ class SaveRuns:
         events: SaveEvents | None = None,
         full_save_cooldown_s: float = 0.0,
         ledger: Ledger | None = None,
+        after_end: Callable[[Save], object] | None = None,
     ) -> None:
         """`spotify_concurrency`: a user's Spotify requests in flight, in all, shared among
         the kinds of a save. `events`: told as saves start and end. `full_save_cooldown_s`:
@@ -159,6 +160,9 @@ class SaveRuns:
         events are recorded)."""
         self._repo = repo
         self._ledger = ledger
+        # Told each save this process ran once it is stored ended, before anyone sees it
+        # ended (pruning).
+        self._after_end = after_end
         self._events: SaveEvents = events or _NoEvents()
         self._spotify_concurrency = spotify_concurrency
         self._entities = entities
@@ -316,7 +320,7 @@ class SaveRuns:
                 self._events.ended(ended)
                 return ended
 
-            self._change(live, ending, force=True)
+            self._change(live, ending, force=True, stored=self._ended_stored)
             save = live.snapshot()
             log.info(
                 "save ended",
@@ -331,6 +335,16 @@ class SaveRuns:
                 self._live.pop(live.save.id, None)
                 self._revision += 1
                 self._changed.notify_all()
+
+    def _ended_stored(self, save: Save) -> None:
+        """The save is stored ended, and not yet seen so: pruning now means whoever sees it
+        ended sees its user's saves pruned too."""
+        if self._after_end is None:
+            return
+        try:
+            self._after_end(save)
+        except Exception:  # the save has ended whatever this does
+            log.exception("after the save's end", extra={"save_id": save.id})
 
     def _fan_out(self, live: _Live) -> None:
         self._change(live, lambda s: started(s, self._clock()), force=True)
@@ -451,6 +465,7 @@ class SaveRuns:
         *,
         force: bool,
         ledger: Batch | None = None,
+        stored: Callable[[Save], None] | None = None,
     ) -> None:
         """Applies `change` to the live save. A forced change (a state change) is in the
         database before anyone sees it, so a save reported ended is readable at once;
@@ -463,6 +478,8 @@ class SaveRuns:
                     self._ledger.complete(changed, ledger)
                 else:
                     self._put(changed)
+                if stored is not None:
+                    stored(changed)
                 live.save = changed
                 live.last_write = time.monotonic()
         else:

@@ -16,7 +16,9 @@ from library.entities import Comparison, Progress, Ref
 from library.history_json import event_json, occurrence_json
 from library.kinds import KINDS
 from library.ledger import EventQuery, Ledger
+from library.pruning import Pruning
 from library.reads import Reads, paging
+from library.retention import PARTS
 from library.runs import SaveRunning, SaveRuns
 from library.saves import Save
 
@@ -120,12 +122,45 @@ def _diff_message(diff: Diff) -> library_pb2.DiffResponse:
 
 class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
     def __init__(
-        self, runs: SaveRuns, reads: Reads, diffs: Diffs, ledger: Ledger | None = None
+        self,
+        runs: SaveRuns,
+        reads: Reads,
+        diffs: Diffs,
+        ledger: Ledger | None = None,
+        *,
+        pruning: Pruning | None = None,
     ) -> None:
         self._runs = runs
         self._reads = reads
         self._diffs = diffs
         self._ledger = ledger
+        self._pruning = pruning
+
+    def _the_pruning(self) -> Pruning:
+        if self._pruning is None:
+            raise errors.Unavailable("retention is not set up")
+        return self._pruning
+
+    def DeleteSave(
+        self, request: library_pb2.DeleteSaveRequest, context: Any
+    ) -> library_pb2.DeleteSaveResponse:
+        self._the_pruning().delete(errors.required(request.user_id, "user_id"), request.save_id)
+        return library_pb2.DeleteSaveResponse()
+
+    def GetRetention(
+        self, request: library_pb2.GetRetentionRequest, context: Any
+    ) -> library_pb2.GetRetentionResponse:
+        rule = self._the_pruning().rule(errors.required(request.user_id, "user_id"))
+        return library_pb2.GetRetentionResponse(rule=library_pb2.RetentionRule(**rule.as_dict()))
+
+    def SetRetention(
+        self, request: library_pb2.SetRetentionRequest, context: Any
+    ) -> library_pb2.SetRetentionResponse:
+        given: dict[str, object] = {
+            part: getattr(request, part) for part in PARTS if request.HasField(part)
+        }
+        rule = self._the_pruning().set_rule(errors.required(request.user_id, "user_id"), given)
+        return library_pb2.SetRetentionResponse(rule=library_pb2.RetentionRule(**rule.as_dict()))
 
     def _the_ledger(self) -> Ledger:
         if self._ledger is None:

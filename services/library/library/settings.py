@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from kit.metrics import MetricsSettings
 from kit.settings import DatabaseSettings, SpotifyConcurrencySettings, TapedeckSettings
 from library.restores.settings import RestoreSettings
+from library.retention import Rule, parse_rule
 
 
 class LibrarySettings(
@@ -29,3 +30,19 @@ class LibrarySettings(
     # The least time between the starts of two full saves of one user (0: no limit): a full
     # save refetches the whole library from Spotify.
     full_save_cooldown_s: float = Field(default=300.0, ge=0)
+    # Which saves are kept (library.retention) for users who set no rule of their own:
+    # `last=N,daily=N,weekly=N,monthly=N`, each 0-1000, parts not named 0.
+    retention: str = "last=10,daily=14,weekly=8,monthly=24"
+    # Seconds between two prunings of every user's saves (each save also prunes its user's
+    # when it ends).
+    retention_interval_s: float = Field(default=86400.0, gt=0)
+
+    @field_validator("retention")
+    @classmethod
+    def _a_rule(cls, value: str) -> str:
+        parse_rule(value)
+        return value
+
+    @property
+    def retention_rule(self) -> Rule:
+        return parse_rule(self.retention)

@@ -111,6 +111,17 @@ def _save(row: SaveRow, runs: list[SaveKindRow]) -> Save:
     )
 
 
+def lock_user(session: Session, user_id: str) -> None:
+    """Serializes, per user, starting a save and deciding which versions the user's saves
+    hold (library.pruning): on PostgreSQL an advisory lock until the transaction ends
+    (across replicas); SQLite's write transactions are one at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtext('tapedeck-user'), hashtext(:user))"),
+            {"user": user_id},
+        )
+
+
 def _newest_first(query: sa.Select[Any]) -> sa.Select[Any]:
     return query.order_by(SaveRow.created_at.desc(), SaveRow.id.desc())
 
@@ -123,6 +134,8 @@ class LibraryStore:
         for _ in range(3):
             try:
                 with self._db.write() as s:
+                    # Not while retention decides which versions the user's saves hold.
+                    lock_user(s, save.user_id)
                     active = self._active(s, save.user_id)
                     if active is not None:
                         return active

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -19,7 +21,9 @@ from library.kinds import SERVICE_OF
 from library.ledger import Backfill, Ledger
 from library.ledger_store import LedgerStore
 from library.metrics import SaveMetrics
+from library.pruning import Pruning, PruningTimer
 from library.reads import Reads
+from library.retention_store import RetentionStore
 from library.runs import SaveRuns
 from library.servicer import LibraryServicer
 from library.settings import LibrarySettings
@@ -39,10 +43,14 @@ class Library:
     metrics_endpoint: MetricsEndpoint | None = None
     # Recording the events of saves made before the ledger, once, at start.
     backfill: Backfill | None = None
+    # Pruning every user's saves daily (TAPEDECK_RETENTION_INTERVAL_S).
+    pruning_timer: PruningTimer | None = None
 
     def close(self) -> None:
         """Ends running saves (interrupted), then lets go of channels and database, and
         stops serving metrics."""
+        if self.pruning_timer is not None:
+            self.pruning_timer.stop()
         self.runs.close()
         if self.backfill is not None:
             self.backfill.stop()
@@ -59,7 +67,9 @@ def build(
     db: Database | None = None,
     *,
     tls: GrpcTls | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Library:
+    """`clock`: the time saves are stamped with (tests simulate months of saves)."""
     if db is None:
         db = open_database(settings.url_for("library", settings.data_dir), MIGRATIONS)
     credential = credential_for(internal_token, "library")
@@ -71,9 +81,18 @@ def build(
     entities = GrpcEntities(channels, settings.sync_timeout_s)
     registry = new_registry()
     ledger = Ledger(entities, LedgerStore(db, store))
+    pruning = Pruning(
+        store,
+        RetentionStore(db),
+        entities,
+        settings.retention_rule,
+        lambda user_id, save_id: runs.get(user_id, save_id),
+    )
     runs = SaveRuns(
         store,
         entities,
+        clock=clock,
+        after_end=lambda save: pruning.prune(save.user_id),
         write_interval_s=settings.progress_write_interval_s,
         max_running_saves=settings.max_running_saves,
         spotify_concurrency=settings.spotify_concurrency,
@@ -83,7 +102,20 @@ def build(
     )
     runs.recover()
     backfill = Backfill(ledger).start()
-    servicer = LibraryServicer(runs, Reads(store, entities), Diffs(store, entities), ledger)
+    servicer = LibraryServicer(
+        runs, Reads(store, entities), Diffs(store, entities), ledger, pruning=pruning
+    )
     address = settings.metrics_addr("library")
     endpoint = serve_metrics(address, registry) if address else None
-    return Library(servicer, runs, db, list(channels.values()), registry, endpoint, backfill)
+    timer = PruningTimer(pruning, settings.retention_interval_s)
+    timer.start()
+    return Library(
+        servicer,
+        runs,
+        db,
+        list(channels.values()),
+        registry,
+        endpoint,
+        backfill,
+        pruning_timer=timer,
+    )
