@@ -25,8 +25,8 @@ from gateway.routes import (
     saves,
     tokens,
     web,
-from gateway.routes.retention import router as retention_router
 )
+from gateway.routes.retention import router as retention_router
 from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
 from gateway.streams import ENDED, OpenStreams
@@ -98,9 +98,9 @@ def create_app(settings: GatewaySettings, internal_token: Credential | str) -> F
     for module in (web, health, docs, auth, tokens, saves, library, history, exports, restores):
         if module.router.prefix or module.router.dependencies:
             raise RuntimeError(f"{module.__name__}: a router prefix or dependencies")
+        app.router.routes.extend(module.router.routes)
     # Retention and deleting saves (docs/api.md "Retention and schedule").
     app.router.routes.extend(retention_router.routes)
-        app.router.routes.extend(module.router.routes)
     # Imports (docs/api.md "Imports"): plain bodies, no JSON route class; no path overlaps.
     app.router.routes.extend(imports.router.routes)
     app.add_middleware(
