@@ -112,6 +112,17 @@ VERSION_WORDS: tuple[tuple[str, ...], ...] = tuple(
         "taylors version",
     )
 )
+# The version words that, in a channel's name, say what all its uploads are ("Nightcore
+# Reality", "Sing King Karaoke", "8D Tunes"). Others name labels and shows whose uploads are
+# often the original ("Lofi Girl", "Live Nation", "Remix Records"): only a title counts there.
+CHANNEL_VERSION_WORDS = frozenset(
+    (
+        *("cover", "covers", "tribute", "karaoke", "instrumental", "acapella", "acappella"),
+        *("slowed", "reverb", "sped up", "speed up", "spedup", "nightcore", "daycore", "8d"),
+        *("bass boosted", "bassboosted", "bass boost", "loop", "1 hour", "10 hours"),
+        *("chipmunk", "reaction", "tutorial", "parody"),
+    )
+)
 # Words that mark a different master or cut of the same recording: a small penalty only,
 # since Spotify often carries the remaster under the plain title.
 SOFT_WORDS: dict[str, float] = {
@@ -383,7 +394,8 @@ def _score(track: _Prepared, candidate: Candidate) -> tuple[float, list[str]]:
     own = track.title | frozenset(track.artist_words)
     song = track.title_words
     versions = _version_words([w for w in title if w in track.title or w not in own], song)
-    versions += _version_words([w for w in uploader if w not in track.artist_words], song)
+    channel = [w for w in uploader if w not in track.artist_words]
+    versions += [v for v in _version_words(channel, song) if v in CHANNEL_VERSION_WORDS]
     if versions:
         reasons.append("another version: " + ", ".join(dict.fromkeys(versions)))
     # The other way round: a live or instrumental Spotify track is not its studio version.

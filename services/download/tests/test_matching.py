@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from download.matching import (
+    CHANNEL_VERSION_WORDS,
+    VERSION_WORDS,
     Candidate,
     Match,
     NoMatch,
@@ -188,3 +190,7 @@ def test_a_track_without_a_duration_matches_nothing() -> None:
     found = pick(track, [Candidate("Hello", "Adele - Topic", 295, 5, "u", "youtube")])
     assert isinstance(found, NoMatch)
     assert "the track's duration is unknown" in found.rejected[0].reasons[0]
+
+
+def test_every_channel_version_word_is_a_version_word() -> None:
+    assert {" ".join(p) for p in VERSION_WORDS} >= CHANNEL_VERSION_WORDS
