@@ -26,6 +26,7 @@ from gateway.routes import (
     tokens,
     web,
 )
+from gateway.routes.downloads import router as downloads_router
 from gateway.routes.retention import router as retention_router
 from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
@@ -103,6 +104,8 @@ def create_app(settings: GatewaySettings, internal_token: Credential | str) -> F
     app.router.routes.extend(retention_router.routes)
     # Imports (docs/api.md "Imports"): plain bodies, no JSON route class; no path overlaps.
     app.router.routes.extend(imports.router.routes)
+    # Downloads (docs/api.md "Downloads"), after the others: its paths overlap none of theirs.
+    app.router.routes.extend(downloads_router.routes)
     app.add_middleware(
         BodyLimit,
         limit=settings.max_body_bytes,
