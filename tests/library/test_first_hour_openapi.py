@@ -53,6 +53,15 @@ ERRORS: dict[Operation, set[int]] = {
     ("get", "/api/v1/exports/library.zip"): AUTHENTICATED | {400, 404},
     ("get", "/api/v1/exports/library.xml"): AUTHENTICATED | {404, 422},
     ("get", "/api/v1/exports/playlists/{playlist_id}.m3u8"): AUTHENTICATED | {404, 422},
+    ("post", "/api/v1/restores"): AUTHENTICATED | {400, 404, 413, 422},
+    ("get", "/api/v1/restores"): AUTHENTICATED | {422},
+    ("get", "/api/v1/restores/{restore_id}"): AUTHENTICATED | {404},
+    ("delete", "/api/v1/restores/{restore_id}"): AUTHENTICATED | {404},
+    ("get", "/api/v1/restores/{restore_id}/events"): AUTHENTICATED | {404},
+    ("post", "/api/v1/imports"): AUTHENTICATED | {400, 413},
+    ("get", "/api/v1/imports"): AUTHENTICATED | {422},
+    ("get", "/api/v1/imports/{import_id}"): AUTHENTICATED | {404},
+    ("delete", "/api/v1/imports/{import_id}"): AUTHENTICATED | {404},
 }
 
 

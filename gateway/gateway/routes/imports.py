@@ -21,6 +21,7 @@ from gateway.imports.formats import ImportRefused, Parsed, parse_file, parse_uri
 from gateway.library_json import _time
 from gateway.openapi import AUTHENTICATED, error_responses
 from gateway.paging import Limit, Offset, page_response
+from gateway.restore_schemas import Import, ImportPage
 from kit import errors
 
 router = APIRouter(tags=["imports"])
@@ -80,6 +81,7 @@ def _parse(content_type: str, body: bytes) -> Parsed:
 @router.post(
     "/api/v1/imports",
     status_code=201,
+    response_model=Import,
     responses=error_responses(400, *AUTHENTICATED, 413),
 )
 async def create_import(request: Request, user: CurrentUser, backends: BackendsDep) -> JSONResponse:
@@ -103,7 +105,9 @@ async def create_import(request: Request, user: CurrentUser, backends: BackendsD
     return JSONResponse(import_json(answer.imported), status_code=201)
 
 
-@router.get("/api/v1/imports", responses=error_responses(*AUTHENTICATED, 422))
+@router.get(
+    "/api/v1/imports", response_model=ImportPage, responses=error_responses(*AUTHENTICATED, 422)
+)
 async def list_imports(
     request: Request,
     user: CurrentUser,
@@ -118,7 +122,11 @@ async def list_imports(
     return page_response(request, items, answer.total, offset, limit)
 
 
-@router.get("/api/v1/imports/{import_id}", responses=error_responses(*AUTHENTICATED, 404))
+@router.get(
+    "/api/v1/imports/{import_id}",
+    response_model=Import,
+    responses=error_responses(*AUTHENTICATED, 404),
+)
 async def get_import(import_id: str, user: CurrentUser, backends: BackendsDep) -> JSONResponse:
     answer = await backends.restore.GetImport(
         restore_pb2.GetImportRequest(user_id=user.id, import_id=import_id)

@@ -19,6 +19,7 @@ from gateway.deps import BackendsDep, CurrentUser
 from gateway.library_json import _time
 from gateway.openapi import AUTHENTICATED, error_responses
 from gateway.paging import Limit, Offset, page_response
+from gateway.restore_schemas import Restore, RestorePage, restore_event_stream
 from kit import errors
 from kit.status import error_from_rpc
 
@@ -78,8 +79,12 @@ def _stub(backends: Backends) -> restore_pb2_grpc.RestoreServiceStub:
 @router.post(
     "/api/v1/restores",
     status_code=202,
-    response_description="the restore, queued (202); for a dry run, its plan (200)",
-    responses=error_responses(400, *AUTHENTICATED, 403, 404, 413, 422),
+    response_model=Restore,
+    response_description="the restore, queued",
+    responses={
+        200: {"model": Restore, "description": "a dry run: its plan, nothing written"},
+        **error_responses(400, *AUTHENTICATED, 404, 413, 422),
+    },
 )
 async def start_restore(
     user: CurrentUser,
@@ -113,7 +118,9 @@ async def start_restore(
     return JSONResponse(restore_json(answer.restore), status_code=200 if body.dry_run else 202)
 
 
-@router.get("/api/v1/restores", responses=error_responses(*AUTHENTICATED, 422))
+@router.get(
+    "/api/v1/restores", response_model=RestorePage, responses=error_responses(*AUTHENTICATED, 422)
+)
 async def list_restores(
     request: Request,
     user: CurrentUser,
@@ -128,7 +135,11 @@ async def list_restores(
     return page_response(request, items, answer.total, offset, limit)
 
 
-@router.get("/api/v1/restores/{restore_id}", responses=error_responses(*AUTHENTICATED, 404))
+@router.get(
+    "/api/v1/restores/{restore_id}",
+    response_model=Restore,
+    responses=error_responses(*AUTHENTICATED, 404),
+)
 async def get_restore(restore_id: str, user: CurrentUser, backends: BackendsDep) -> JSONResponse:
     answer = await _stub(backends).GetRestore(
         restore_pb2.GetRestoreRequest(user_id=user.id, restore_id=restore_id)
@@ -156,7 +167,7 @@ def _event(name: str, data: dict[str, Any]) -> str:
     "/api/v1/restores/{restore_id}/events",
     response_class=StreamingResponse,
     response_description="`progress` events (a restore object each), then `done`",
-    responses=error_responses(*AUTHENTICATED, 404),
+    responses={200: restore_event_stream(), **error_responses(*AUTHENTICATED, 404)},
 )
 async def restore_events(
     restore_id: str, user: CurrentUser, backends: BackendsDep
