@@ -15,11 +15,13 @@ from typing import TypeVar
 import mutagen
 import pytest
 from teststack.audio import AudioServer, Slow
+from yt_dlp.utils import DownloadError
 
 from download.downloads import Downloads
-from download.fetch import FetchSettings
+from download.fetch import Fetched, FetchSettings, classify
 from download.files import PARTIAL
 from download.jobs import ENDED, Job, JobStatus, NewJob, TrackInfo
+from download.paths import safe_name
 from download.store import DownloadStore, JobStore
 from download.wiring import MIGRATIONS
 from download.worker import Workers, WorkerSettings
@@ -224,3 +226,86 @@ def test_the_same_track_is_queued_once_and_downloaded_once(
     assert after.id == first.id and after.status == JobStatus.SUCCEEDED
     # Two downloads (one per user), each looked at once and fetched once by yt-dlp.
     assert audio.requests[f"/{TRACK.id}.wav"] == 4
+
+
+def test_a_title_full_of_path_characters_is_filed_safely_inside_the_users_folder(
+    sqlite_db: Database, audio: AudioServer, tmp_path: Path
+) -> None:
+    store = JobStore(sqlite_db)
+    downloads = tmp_path / "downloads"
+    nasty = replace(
+        TRACK, name="../../x", album="CON", album_artists=("a/b\\c",), artists=("a/b\\c",)
+    )
+    long = replace(TRACK, id="long0000000000000000000", name="é" * 300)
+    now = datetime.now(UTC)
+    jobs = store.add("../u1", [NewJob(nasty, "url"), NewJob(long, "url")], now)
+    workers = Workers(store, settings(downloads, audio)).start()
+    try:
+        done = [ended(store, j) for j in jobs]
+    finally:
+        workers.stop()
+    assert [d.status for d in done] == [JobStatus.SUCCEEDED] * 2, [d.error for d in done]
+    for d in done:
+        file = (downloads / d.path).resolve()
+        # Inside the user's own folder, every name one name, nothing climbing out.
+        assert file.is_relative_to((downloads / safe_name("../u1")).resolve()), d.path
+        assert all(len(part.encode()) <= 255 for part in Path(d.path).parts)
+    assert done[0].path == f"{safe_name('../u1')}/a_b_c/CON_/01 - _.._x.wav"
+
+
+class Blocked:
+    """A source that answers as YouTube does when it wants a sign-in: what yt-dlp raises is
+    sorted by download.fetch.classify, as for a real run."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, *args: object) -> Fetched:
+        self.calls += 1
+        error = DownloadError(
+            "ERROR: [youtube] dQw4w9WgXcQ: Sign in to confirm you're not a bot. Use "
+            "--cookies-from-browser or --cookies for the authentication."
+        )
+        raise classify(error)
+
+
+def test_youtube_asking_for_a_sign_in_pauses_every_youtube_job_with_an_actionable_error(
+    sqlite_db: Database, audio: AudioServer, tmp_path: Path
+) -> None:
+    store = JobStore(sqlite_db)
+    now = datetime.now(UTC)
+    youtube = store.add("u1", [NewJob(track(n), "youtube") for n in range(5)], now)
+    source = Blocked()
+    workers = Workers(store, settings(tmp_path, audio, concurrency=1), run=source).start()
+    try:
+        first = wait_for(
+            lambda: next(
+                (j for j in (store.get("u1", y.id) for y in youtube) if j and j.error), None
+            ),
+            "a job to meet the sign-in check",
+        )
+        # Every other YouTube job waits instead of burning through the queue.
+        time.sleep(0.5)
+    finally:
+        workers.stop()
+    assert source.calls == 1
+    assert first.status == JobStatus.QUEUED
+    assert "TAPEDECK_DOWNLOAD_COOKIES" in first.error
+    assert store.paused_until("youtube", datetime.now(UTC)) is not None
+    assert [store.get("u1", y.id).attempts for y in youtube].count(0) == 4  # type: ignore[union-attr]
+
+
+def test_yt_dlp_failures_are_sorted_into_what_the_worker_does_next() -> None:
+    def sorted_as(message: str) -> str:
+        return type(classify(DownloadError(message))).__name__
+
+    assert sorted_as("ERROR: [youtube] x: Sign in to confirm you’re not a bot") == "SourceBlocked"
+    assert (
+        sorted_as("WARNING: [youtube] No supported JavaScript runtime could be found")
+        == "SourceBlocked"
+    )
+    assert sorted_as("ERROR: [youtube] x: Sign in to confirm your age") == "Permanent"
+    assert sorted_as("ERROR: [youtube] x: Private video") == "Permanent"
+    assert sorted_as("ERROR: [youtube] x: Video unavailable") == "Permanent"
+    assert sorted_as("ERROR: unable to download video data: timed out") == "Transient"
+    assert sorted_as("ERROR: something nobody foresaw") == "Transient"
