@@ -14,13 +14,34 @@ PROTOS := $(shell find protos/tapedeck -name '*.proto')
 MEMBERS := pyproject.toml uv.lock $(wildcard */pyproject.toml services/*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck gen sync compile clean bench-auth bench-library bench-startup bench-exports
+.PHONY: run test lint typecheck gen sync compile clean web web-test bench-auth bench-library bench-startup bench-exports
 
-run: compile
-	$(PY) -m launcher
+run: compile web
+	TAPEDECK_WEB_DIR="$${TAPEDECK_WEB_DIR:-$(CURDIR)/web/dist}" $(PY) -m launcher
 
-test: compile lint typecheck
+test: compile lint typecheck web web-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The web app (web/), built when Node.js is here: `npm ci` from the committed lock file, then
+# Vite. Without Node.js the API runs all the same and `/` says how to build the app.
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
+
+web:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory web/dist/index.html; \
+	else echo "Node.js is not installed: the web app is not built (the API runs without it)"; fi
+
+# npm ci writes node_modules/.package-lock.json: a stamp of what is installed.
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+	@touch $@
+
+# The app's component tests (Vitest); the browser tests are in tests/web, run by pytest.
+web-test: web
+	@if command -v npm >/dev/null 2>&1; then cd web && npm test; fi
 
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
@@ -83,4 +104,4 @@ bench-exports: compile
 
 clean:
 	find $(wildcard $(WORKSPACE)) -name __pycache__ -type d -prune -exec rm -rf {} +
-	rm -rf $(VENV) .tools protos/gen .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .tools protos/gen .pytest_cache .mypy_cache .ruff_cache .hypothesis web/dist web/node_modules

@@ -1,0 +1,123 @@
+// The shapes of docs/api.md that the app reads. Spotify's objects carry more keys; only
+// the ones shown are declared.
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+  next: string | null;
+  previous: string | null;
+}
+
+export interface Image {
+  url: string;
+  width?: number | null;
+  height?: number | null;
+}
+
+export interface Me {
+  id: string;
+  display_name: string | null;
+  images?: Image[];
+  tapedeck: { spotify_authorization_lost: boolean };
+}
+
+export interface Playlist {
+  id: string;
+  name: string;
+  images: Image[] | null;
+  owner: { id: string; display_name?: string | null };
+  tapedeck: { items_saved: number; items_withheld: boolean };
+}
+
+export interface Artist {
+  id: string | null;
+  name: string;
+  images?: Image[];
+  genres?: string[];
+  followers?: { total: number };
+}
+
+export interface Album {
+  id: string | null;
+  name: string;
+  images?: Image[];
+  artists?: Artist[];
+  release_date?: string;
+  total_tracks?: number;
+}
+
+/** A track or an episode as Spotify nests it in an item. */
+export interface Playable {
+  id: string | null;
+  uri?: string;
+  name: string;
+  type?: "track" | "episode";
+  duration_ms?: number;
+  artists?: Artist[];
+  album?: Album;
+  show?: { name: string };
+  is_local?: boolean;
+}
+
+export interface PlaylistItem {
+  added_at: string | null;
+  is_local?: boolean;
+  item?: Playable | null;
+  track?: Playable | null;
+}
+
+export interface SavedTrack {
+  added_at: string;
+  track: Playable;
+}
+
+export interface SavedAlbum {
+  added_at: string;
+  album: Album;
+}
+
+export const KINDS = ["playlists", "tracks", "albums", "artists"] as const;
+export type Kind = (typeof KINDS)[number];
+
+export type SaveStatus = "queued" | "running" | "succeeded" | "partial" | "failed";
+
+export interface Save {
+  id: string;
+  status: SaveStatus;
+  kinds: Kind[];
+  full: boolean;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  progress: Partial<Record<Kind, { done: number; total: number | null }>>;
+  counts: Partial<Record<Kind, number>>;
+  spotify_requests: number;
+  error: { code: string; message: string; kinds: Kind[] } | null;
+}
+
+export interface Named {
+  id: string;
+  uri: string;
+  name: string;
+}
+
+export interface Diff {
+  from: string | null;
+  to: string;
+  playlists: {
+    added: Named[];
+    removed: Named[];
+    changed: (Named & { tracks_added: Named[]; tracks_removed: Named[] })[];
+  };
+  tracks: { added: Named[]; removed: Named[] };
+  albums: { added: Named[]; removed: Named[] };
+  artists: { added: Named[]; removed: Named[] };
+}
+
+export interface ApiErrorBody {
+  error: { status: number; code: string; message: string };
+}
+
+export const ENDED: SaveStatus[] = ["succeeded", "partial", "failed"];

@@ -1,0 +1,47 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from "vue-router";
+import { useSession } from "./stores/session";
+
+// Every path here is also served index.html by the gateway (gateway/gateway/spa.py's
+// APP_PATHS): keep the two lists the same.
+const routes: RouteRecordRaw[] = [
+  { path: "/", name: "home", component: () => import("./views/HomeView.vue") },
+  {
+    path: "/playlists",
+    name: "playlists",
+    component: () => import("./views/PlaylistsView.vue"),
+    meta: { auth: true },
+  },
+  {
+    path: "/playlists/:id",
+    name: "playlist",
+    component: () => import("./views/PlaylistView.vue"),
+    props: true,
+    meta: { auth: true },
+  },
+  { path: "/liked", name: "liked", component: () => import("./views/LikedView.vue"), meta: { auth: true } },
+  { path: "/albums", name: "albums", component: () => import("./views/AlbumsView.vue"), meta: { auth: true } },
+  { path: "/artists", name: "artists", component: () => import("./views/ArtistsView.vue"), meta: { auth: true } },
+  { path: "/saves", name: "saves", component: () => import("./views/SavesView.vue"), meta: { auth: true } },
+  {
+    path: "/changes",
+    name: "changes",
+    component: () => import("./views/ChangesView.vue"),
+    meta: { auth: true },
+  },
+  { path: "/:rest(.*)*", name: "not-found", component: () => import("./views/NotFoundView.vue") },
+];
+
+export function makeRouter() {
+  const router = createRouter({ history: createWebHistory(), routes });
+  router.beforeEach(async (to) => {
+    const session = useSession();
+    if (!session.checked) await session.start();
+    // The login's token came in the fragment: the router would write it back into the
+    // address bar (and the history) with the route, so the route loses it.
+    if (/(?:^#|&)token=/.test(to.hash)) return { path: to.path, query: to.query, hash: "", replace: true };
+    if (to.meta.auth && !session.me) return { name: "home" };
+    if (to.name === "home" && session.me) return { name: "playlists" };
+    return true;
+  });
+  return router;
+}
