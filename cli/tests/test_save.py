@@ -80,7 +80,7 @@ def test_a_second_save_while_one_runs_is_refused_and_the_first_goes_on(
     while api.get(f"/api/v1/library/saves/{first}").json()["status"] != "succeeded":
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    assert [s["id"] for s in logged_in.json("ls", "saves")] == [first]
+    assert [s["id"] for s in api.get("/api/v1/library/saves").json()["items"]] == [first]
 
 
 def test_unknown_kinds_are_bad_usage_and_start_nothing(logged_in: Cli, api: Any) -> None:

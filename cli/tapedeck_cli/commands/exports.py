@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from email.message import Message
+from email.utils import collapse_rfc2231_value
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, BinaryIO
@@ -119,12 +120,20 @@ def _target(output: Path | None, response: httpx.Response) -> Path:
 
 
 def _file_name(disposition: str) -> str:
-    """The server's file name (RFC 6266, `filename*` preferred), without any folder in it:
-    the server already makes it safe, and this keeps a foreign server from writing elsewhere."""
+    """The server's file name (RFC 6266: `filename*`, the exact name, over `filename`, its
+    ASCII stand-in), without any folder in it: the server already makes it safe, and this
+    keeps another server from writing elsewhere."""
     message = Message()
     message["content-disposition"] = disposition
-    name = message.get_filename() or ""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    plain, exact = "", ""
+    for key, value in message.get_params(header="content-disposition") or []:
+        if key != "filename":
+            continue
+        if isinstance(value, tuple):  # filename*=UTF-8''…, RFC 2231
+            exact = collapse_rfc2231_value(value)
+        else:
+            plain = value
+    name = (exact or plain).replace("\\", "/").rsplit("/", 1)[-1].strip()
     return "" if name in ("", ".", "..") else name
 
 
