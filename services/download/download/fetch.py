@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,6 +183,45 @@ def _candidate(entry: dict[str, Any], source: str, from_isrc: bool) -> Candidate
     )
 
 
+class _Downloader(threading.local):
+    """A YoutubeDL per thread and settings, kept: building one loads and orders every
+    extractor and makes an SSL context, which cost more CPU than downloading a 3 MB file
+    over loopback (bench/README.md). Each download sets its own output template and
+    progress hook on it."""
+
+    def __init__(self) -> None:
+        self.ydl: Any = None
+        self.settings: FetchSettings | None = None
+        self.hook: Callable[[dict[str, Any]], None] = lambda _status: None
+
+    def get(self, settings: FetchSettings) -> Any:
+        if self.ydl is None or self.settings != settings:
+            options = {
+                **_base_options(settings),
+                "format": _format(settings),
+                "outtmpl": {"default": "audio.%(ext)s"},
+                "overwrites": True,
+            }
+            if settings.ffmpeg and settings.audio_format in ("mp3", "m4a"):
+                options["postprocessors"] = [
+                    {
+                        "key": "FFmpegExtractAudio",
+                        "preferredcodec": settings.audio_format,
+                        "preferredquality": str(settings.audio_quality),
+                    }
+                ]
+            if self.ydl is not None:
+                self.ydl.close()
+            self.ydl = YoutubeDL(options)
+            # One hook, handing each call to the current download's.
+            self.ydl.add_progress_hook(lambda status: self.hook(status))
+            self.settings = settings
+        return self.ydl
+
+
+_downloader = _Downloader()
+
+
 def _download(
     url: str,
     match: MatchInfo | None,
@@ -200,26 +240,15 @@ def _download(
             if total:
                 on_progress(min(float(status.get("downloaded_bytes") or 0) / total, 1.0))
 
-    options = {
-        **_base_options(settings),
-        "format": _format(settings),
-        "outtmpl": {"default": str(folder / "audio.%(ext)s")},
-        "progress_hooks": [hook],
-        "overwrites": True,
-    }
-    if settings.ffmpeg and settings.audio_format in ("mp3", "m4a"):
-        options["postprocessors"] = [
-            {
-                "key": "FFmpegExtractAudio",
-                "preferredcodec": settings.audio_format,
-                "preferredquality": str(settings.audio_quality),
-            }
-        ]
-    with YoutubeDL(options) as ydl:  # type: ignore[arg-type]
-        try:
-            info = ydl.extract_info(url, download=True)
-        except DownloadError as exc:
-            raise classify(exc, match=match, url=url) from None
+    ydl = _downloader.get(settings)
+    ydl.params["outtmpl"] = {"default": str(folder / "audio.%(ext)s")}
+    _downloader.hook = hook
+    try:
+        info = ydl.extract_info(url, download=True)
+    except DownloadError as exc:
+        raise classify(exc, match=match, url=url) from None
+    finally:
+        _downloader.hook = lambda _status: None
     if stopped():
         raise Cancelled
     downloads = (info or {}).get("requested_downloads") or []
