@@ -102,6 +102,10 @@ bench-startup: compile
 bench-exports: compile
 	$(PY) bench/exports.py
 
+.PHONY: bench-downloads
+bench-downloads: compile
+	$(PY) bench/downloads.py
+
 clean:
 	find $(wildcard $(WORKSPACE)) -name __pycache__ -type d -prune -exec rm -rf {} +
 	rm -rf $(VENV) .tools protos/gen .pytest_cache .mypy_cache .ruff_cache .hypothesis web/dist web/node_modules
