@@ -45,20 +45,33 @@ def print_json_array(items: Iterable[Any]) -> int:
     return count
 
 
+WHOLE = frozenset({"ID", "#", "Added", "Started", "Length", "Released", "Items", "Requests"})
+
+
 def print_rows(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
-    """A table in a terminal, tab-separated lines in a pipe; returns the number of rows."""
-    count = 0
+    """A table in a terminal, tab-separated lines in a pipe; returns the number of rows.
+    Ids are never cut short (people copy them into the next command), nor dates and numbers."""
     if not sys.stdout.isatty():
+        count = 0
         for row in rows:
             sys.stdout.write("\t".join(_one_line(cell) for cell in row) + "\n")
             count += 1
         return count
-    table = Table(*columns, highlight=False)
-    for row in rows:
-        table.add_row(*(Text(cell) for cell in row))
-        count += 1
-    stdout().print(table)
-    return count
+    table = Table(highlight=False)
+    whole = [i for i, name in enumerate(columns) if name in WHOLE]
+    listed = [[Text(cell) for cell in row] for row in rows]
+    for i, name in enumerate(columns):
+        if i in whole:
+            width = max((len(row[i]) for row in listed), default=len(name))
+            table.add_column(name, no_wrap=True, min_width=width)
+        else:
+            # Other cells wrap rather than lose their end.
+            table.add_column(name, overflow="fold")
+    for row in listed:
+        table.add_row(*row)
+    if listed:
+        stdout().print(table)
+    return len(listed)
 
 
 def _one_line(cell: str) -> str:

@@ -96,9 +96,7 @@ def _table(
             [a.get("id") or "", a.get("name") or "", ", ".join(a.get("genres") or [])]
             for a in items
         )
-    return ["ID", "Status", "Kinds", "Started", "Counts", "Spotify requests"], (
-        _save(s) for s in items
-    )
+    return ["ID", "Status", "Started", "Counts", "Requests"], (_save(s) for s in items)
 
 
 def _playlist(p: dict[str, Any]) -> list[str]:
@@ -149,12 +147,13 @@ def _album(saved: dict[str, Any]) -> list[str]:
 
 def _save(s: dict[str, Any]) -> list[str]:
     counts = s.get("counts") or {}
+    # Each kind the save covers, with its count once it completed ("tracks=60 albums=?").
+    held = " ".join(f"{k}={counts.get(k, '?')}" for k in s.get("kinds") or [])
     return [
         s["id"],
         s["status"],
-        ",".join(s.get("kinds") or []),
-        (s.get("started_at") or s.get("created_at") or "")[:19].replace("T", " "),
-        " ".join(f"{k}={v}" for k, v in counts.items()),
+        (s.get("started_at") or s.get("created_at") or "")[:16].replace("T", " "),
+        held,
         str(s.get("spotify_requests", "")),
     ]
 

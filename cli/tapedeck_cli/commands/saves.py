@@ -98,7 +98,7 @@ def save(
 
 def _summary(save: dict[str, Any]) -> str:
     counts = save.get("counts") or {}
-    held = ", ".join(f"{counts[k]} {k}" for k in KINDS if k in counts) or "nothing"
+    held = ", ".join(f"{counts[k]} {k}" for k in KINDS if k in counts) or "no kind completed"
     return (
         f"Save {save['id']} {save['status']}: {held} "
         f"({save.get('spotify_requests', 0)} Spotify requests)."
