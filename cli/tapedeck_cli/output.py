@@ -59,16 +59,16 @@ def print_rows(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
         return count
     table = Table(highlight=False)
     whole = [i for i, name in enumerate(columns) if name in WHOLE]
-    listed = [[Text(cell) for cell in row] for row in rows]
+    listed = [[Text(cell) for cell in cells] for cells in rows]
     for i, name in enumerate(columns):
         if i in whole:
-            width = max((len(row[i]) for row in listed), default=len(name))
+            width = max((len(cells[i]) for cells in listed), default=len(name))
             table.add_column(name, no_wrap=True, min_width=width)
         else:
             # Other cells wrap rather than lose their end.
             table.add_column(name, overflow="fold")
-    for row in listed:
-        table.add_row(*row)
+    for cells in listed:
+        table.add_row(*cells)
     if listed:
         stdout().print(table)
     return len(listed)
