@@ -12,7 +12,7 @@ relative to the others (outside a longest run that kept its order) are `moved`."
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +44,10 @@ class Change:
     playlist_name: str = ""
 
 
-# Reads a listing's entries with their objects' JSON, in position order.
-ListingReader = Callable[[str], Sequence[tuple[StoredEntry, str]]]
+# A listing's entries (no objects), in position order.
+EntriesOf = Callable[[str], Sequence[StoredEntry]]
+# The stored JSON of objects by digest.
+BodiesOf = Callable[[Iterable[str]], dict[str, str]]
 
 
 def unwrap(body: str) -> tuple[str, str, str]:
@@ -91,19 +93,21 @@ def _kept_in_order(pairs: list[tuple[int, int]]) -> set[int]:
 
 
 def list_changes(
-    old: Sequence[tuple[StoredEntry, str]],
-    new: Sequence[tuple[StoredEntry, str]],
+    old: Sequence[StoredEntry],
+    new: Sequence[StoredEntry],
+    bodies: BodiesOf,
     *,
     playlist_id: str = "",
     playlist_name: str = "",
     moves: bool = False,
 ) -> list[Change]:
-    """added/removed per occurrence (and, with `moves`, moved) between two lists of entries."""
+    """added/removed per occurrence (and, with `moves`, moved) between two lists of entries;
+    only the objects of the entries that changed are read (`bodies`)."""
     old_by: dict[str, list[int]] = {}
     new_by: dict[str, list[int]] = {}
-    for i, (entry, _) in enumerate(old):
+    for i, entry in enumerate(old):
         old_by.setdefault(entry.ref.key, []).append(i)
-    for i, (entry, _) in enumerate(new):
+    for i, entry in enumerate(new):
         new_by.setdefault(entry.ref.key, []).append(i)
 
     added: list[tuple[int, int]] = []  # (index in new, occurrence)
@@ -115,9 +119,9 @@ def list_changes(
         free = list(was)
         # The same stored object first (a copy that stayed), then by order.
         for n in now:
-            digest = new[n][0].object_digest
+            digest = new[n].object_digest
             for j, o in enumerate(free):
-                if old[o][0].object_digest == digest:
+                if old[o].object_digest == digest:
                     matched[n] = o
                     del free[j]
                     break
@@ -130,8 +134,22 @@ def list_changes(
         added.extend((n, k) for k, n in enumerate(rest[len(free) :], start=len(was) + 1))
         removed.extend((o, k) for k, o in enumerate(sorted(gone), start=len(now) + 1))
 
-    def change(kind: str, entry: StoredEntry, body: str, occurrence: int, **at: Any) -> Change:
-        item_json, added_at, added_by = unwrap(body)
+    if moves and pairs:
+        pairs.sort()
+        kept = _kept_in_order([(o, n) for n, o, _ in pairs])
+        moved = [(n, o, k) for i, (n, o, k) in enumerate(pairs) if i not in kept]
+    else:
+        moved = []
+    removed.sort()
+    added.sort()
+    text = bodies(
+        [old[o].object_digest for o, _ in removed]
+        + [new[n].object_digest for n, _ in added]
+        + [new[n].object_digest for n, _, _ in moved]
+    )
+
+    def change(kind: str, entry: StoredEntry, occurrence: int, **at: Any) -> Change:
+        item_json, added_at, added_by = unwrap(text.get(entry.object_digest, "null"))
         return Change(
             kind,
             playlist_id=playlist_id,
@@ -145,83 +163,80 @@ def list_changes(
             **at,
         )
 
-    changes = [
-        change("removed", old[o][0], old[o][1], k, position=old[o][0].position)
-        for o, k in sorted(removed)
-    ]
+    changes = [change("removed", old[o], k, position=old[o].position) for o, k in removed]
+    changes.extend(change("added", new[n], k, position=new[n].position) for n, k in added)
     changes.extend(
-        change("added", new[n][0], new[n][1], k, position=new[n][0].position)
-        for n, k in sorted(added)
+        change("moved", new[n], k, position=new[n].position, from_position=old[o].position)
+        for n, o, k in moved
     )
-    if moves and pairs:
-        pairs.sort()
-        kept = _kept_in_order([(o, n) for n, o, _ in pairs])
-        changes.extend(
-            change(
-                "moved",
-                new[n][0],
-                new[n][1],
-                k,
-                position=new[n][0].position,
-                from_position=old[o][0].position,
-            )
-            for i, (n, o, k) in enumerate(pairs)
-            if i not in kept
-        )
     return changes
 
 
-def _text(body: str, key: str) -> str:
-    obj = orjson.loads(body)
-    value = obj.get(key) if isinstance(obj, dict) else None
+def _description(body: str | None) -> str:
+    obj = orjson.loads(body) if body else None
+    value = obj.get("description") if isinstance(obj, dict) else None
     return value if isinstance(value, str) else ""
 
 
 def playlist_changes(
-    old: Sequence[tuple[StoredEntry, str]],
-    new: Sequence[tuple[StoredEntry, str]],
-    read: ListingReader,
+    old: Sequence[StoredEntry],
+    new: Sequence[StoredEntry],
+    entries_of: EntriesOf,
+    bodies: BodiesOf,
 ) -> Iterator[Change]:
     """The playlists kind: each playlist's own changes (followed or unfollowed, renamed, its
     description, withheld or visible) and its items' changes. A playlist that went away, or
     whose items Spotify now withholds, loses every item occurrence (removed); one that came,
-    or became visible, gains them (added): the ledger says only what a save could see."""
-    before = {entry.ref.key: (entry, body) for entry, body in old}
-    seen: set[str] = set()
+    or became visible, gains them (added): the ledger says only what a save could see. An
+    unchanged playlist (same object, same item listing) is not read at all."""
+    before = {entry.ref.key: entry for entry in old}
+    now = {entry.ref.key for entry in new}
+    # The playlist objects that changed, for their descriptions (names are on the entries).
+    changed = [
+        digest
+        for entry in new
+        if (was := before.get(entry.ref.key)) is not None
+        and was.object_digest != entry.object_digest
+        for digest in (was.object_digest, entry.object_digest)
+    ]
+    text = bodies(changed) if changed else {}
 
-    def items(entry: StoredEntry | None) -> Sequence[tuple[StoredEntry, str]]:
+    def items(entry: StoredEntry | None) -> Sequence[StoredEntry]:
         if entry is None or entry.withheld or entry.children is None:
             return []
-        return read(entry.children)
+        return entries_of(entry.children)
 
-    for entry, body in new:
-        key = entry.ref.key
-        seen.add(key)
+    for entry in new:
         pid, name = entry.ref.id, entry.ref.name
-        was = before.get(key)
+        was = before.get(entry.ref.key)
         if was is None:
             yield Change("playlist_added", playlist_id=pid, playlist_name=name)
             if entry.withheld:
                 yield Change("withheld", playlist_id=pid, playlist_name=name)
-            yield from list_changes([], items(entry), playlist_id=pid, playlist_name=name)
+            yield from list_changes([], items(entry), bodies, playlist_id=pid, playlist_name=name)
             continue
-        old_entry, old_body = was
-        if old_entry.object_digest != entry.object_digest:
-            for field, event in (("name", "renamed"), ("description", "description_changed")):
-                a, b = _text(old_body, field), _text(body, field)
-                if a != b:
-                    yield Change(event, playlist_id=pid, before=a, after=b, playlist_name=name)
-        if old_entry.withheld != entry.withheld:
+        if was.object_digest != entry.object_digest:
+            if was.ref.name != name:
+                yield Change(
+                    "renamed", playlist_id=pid, before=was.ref.name, after=name, playlist_name=name
+                )
+            a = _description(text.get(was.object_digest))
+            b = _description(text.get(entry.object_digest))
+            if a != b:
+                yield Change(
+                    "description_changed", playlist_id=pid, before=a, after=b, playlist_name=name
+                )
+        if was.withheld != entry.withheld:
             kind = "withheld" if entry.withheld else "visible"
             yield Change(kind, playlist_id=pid, playlist_name=name)
-        if old_entry.withheld == entry.withheld and old_entry.children == entry.children:
+        if was.withheld == entry.withheld and was.children == entry.children:
             continue
         yield from list_changes(
-            items(old_entry), items(entry), playlist_id=pid, playlist_name=name, moves=True
+            items(was), items(entry), bodies, playlist_id=pid, playlist_name=name, moves=True
         )
-    for key, (entry, _) in before.items():
-        if key in seen:
+    for key, entry in before.items():
+        if key in now:
             continue
         pid, name = entry.ref.id, entry.ref.name
         yield Change("playlist_removed", playlist_id=pid, playlist_name=name)
-        yield from list_changes(items(entry), [], playlist_id=pid, playlist_name=name)
+        yield from list_changes(items(entry), [], bodies, playlist_id=pid, playlist_name=name)

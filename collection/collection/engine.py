@@ -18,7 +18,6 @@ from collection.model import (
     Outcome,
     Progress,
     Ref,
-    StoredEntry,
     compare_refs,
 )
 from collection.rows import new_listing_id
@@ -173,17 +172,12 @@ class Collection:
         from_listing = self._store.listing(user_id, from_version) if from_version else None
         if from_version == to_version:
             return iter(())
-        new = self._everything(to_listing)
-        old = self._everything(from_listing) if from_listing is not None else []
+        new = self._store.entries(to_listing.id)
+        old = self._store.entries(from_listing.id) if from_listing is not None else []
+        bodies = self._store.objects_by_digest
         if self.entity.kind == "playlists":
-            return playlist_changes(old, new, self._everything_of)
-        return iter(list_changes(old, new))
-
-    def _everything(self, listing: Listing) -> list[tuple[StoredEntry, str]]:
-        return self._store.page(listing.id, 0, max(listing.count, 1))
-
-    def _everything_of(self, listing_id: str) -> list[tuple[StoredEntry, str]]:
-        return self._store.page(listing_id, 0, 1 << 30)
+            return playlist_changes(old, new, self._store.entries, bodies)
+        return iter(list_changes(old, new, bodies))
 
     def _refs(self, listing_id: str | None) -> list[Ref]:
         return [] if listing_id is None else [e.ref for e in self._store.entries(listing_id)]

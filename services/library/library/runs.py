@@ -426,6 +426,7 @@ class SaveRuns:
             )
             return
         try:
+            began = time.monotonic()
             batch = self._ledger_batch(kind, order, outcome.version)
             self._change(
                 live,
@@ -433,6 +434,17 @@ class SaveRuns:
                 force=True,
                 ledger=batch,
             )
+            if batch is not None:
+                # What the ledger adds to the kind's save (bench/history.py reads it).
+                log.info(
+                    "changes recorded",
+                    extra={
+                        "save_id": order.save_id,
+                        "kind": kind,
+                        "events": len(batch.changes),
+                        "seconds": round(time.monotonic() - began, 4),
+                    },
+                )
         except errors.TapedeckError as exc:  # the kind completes with its events, or not at all
             self._not_recorded(live, kind, order, exc.code)
         except Exception:
