@@ -109,12 +109,17 @@ def open_channel(
     address: str, credential: Credential | str, timeout: float, *, tls: GrpcTls | None = None
 ) -> grpc.Channel:
     """A blocking channel (for services, which use threads)."""
+    # A server stream is read on the reading thread's own completion queue, not the channel's
+    # shared one: with the shared one, a stream whose server went away was seen to wait
+    # forever now and then (its socket left in CLOSE-WAIT, cancel() no help) when grpc.aio
+    # ran in the same process, as the gateway does in the tests' stack. A stream does not
+    # keep its channel alive this way: keep the channel while reading.
+    # ("SingleThreadedUnaryStream": grpc.experimental.ChannelOptions, which the stubs lack.)
+    options = [*CHANNEL_OPTIONS, ("SingleThreadedUnaryStream", 1)]
     if tls is None:
-        channel = grpc.insecure_channel(target(address), options=CHANNEL_OPTIONS)
+        channel = grpc.insecure_channel(target(address), options=options)
     else:
-        channel = grpc.secure_channel(
-            target(address), tls.channel_credentials(), options=CHANNEL_OPTIONS
-        )
+        channel = grpc.secure_channel(target(address), tls.channel_credentials(), options=options)
     return grpc.intercept_channel(channel, _Credential(credential, timeout))
 
 

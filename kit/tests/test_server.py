@@ -128,7 +128,8 @@ def test_an_unexpected_error_is_internal_and_tells_nothing(
 def test_an_error_in_a_stream_ends_it_with_the_mapped_status(
     served: tuple[Served, _Servicer],
 ) -> None:
-    events = _stub(served[0]).Sync(collection_pb2.SyncRequest())
+    stub = _stub(served[0])  # kept: a stream does not keep its channel alive
+    events = stub.Sync(collection_pb2.SyncRequest())
     assert next(events).progress.done == 1
     with pytest.raises(grpc.RpcError) as caught:
         next(events)

@@ -31,12 +31,6 @@ def _wait_reachable(api: Any, path: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
-@pytest.mark.skip(
-    reason="hangs about one run in eight since the in-process gateway keeps grpc.aio streams "
-    "open: the library's sync stream to the stopped entity service never ends (socket in "
-    "CLOSE-WAIT, cancel() cannot wake it), and the teardown waits on it; to be fixed by "
-    "running the tests' gateway apart from the sync gRPC servers (stop note of 2026-12-02)"
-)
 def test_an_entity_service_stopped_mid_save_makes_it_partial_and_keeps_the_last_save(
     stack: Stack, api: Any
 ) -> None:
