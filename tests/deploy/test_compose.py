@@ -13,11 +13,24 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]  # no types-jsonschema in the lock
 import pytest
 import yaml
+from pydantic_settings import BaseSettings
 from teststack.manifests import DEPLOY
 
-from kit.settings import DEFAULT_PORTS, SERVICES
+from auth.settings import AuthSettings
+from collection.settings import EntitySettings
+from download.settings import DownloadSettings
+from gateway.settings import GatewaySettings
+from kit.settings import DEFAULT_PORTS, ENTITY_SERVICES, SERVICES
+from library.settings import LibrarySettings
 
 COMPOSE = DEPLOY / "compose.yaml"
+SETTINGS: dict[str, type[BaseSettings]] = {
+    "auth": AuthSettings,
+    "library": LibrarySettings,
+    **dict.fromkeys(ENTITY_SERVICES, EntitySettings),
+    "download": DownloadSettings,
+    "gateway": GatewaySettings,
+}
 SECRET_VARIABLES = (
     "TAPEDECK_INTERNAL_TOKEN",
     "TAPEDECK_CALLER_CREDENTIAL",
@@ -120,3 +133,13 @@ def test_the_emulator_starts_only_in_the_demo_profile(compose: dict[str, Any]) -
     command = services["emulator"]["command"]
     # Its client secret is a file, never a command-line value anyone could read with ps.
     assert command[command.index("--client-secret-file") + 1] == "/run/secrets/demo-client-secret"
+
+
+def test_every_variable_a_container_gets_is_a_setting_its_process_reads(
+    compose: dict[str, Any],
+) -> None:
+    """A misspelt variable would be ignored and silently leave the default."""
+    for name, settings in SETTINGS.items():
+        fields = {f"TAPEDECK_{field.upper()}" for field in settings.model_fields}
+        unknown = set(compose["services"][name]["environment"]) - fields
+        assert not unknown, (name, unknown)

@@ -11,7 +11,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from teststack.manifests import DEPLOY
+import yaml
+from teststack.manifests import DEPLOY, base_objects, by_kind
 
 from kit.settings import SERVICES
 
@@ -184,3 +185,18 @@ def test_the_parser_sees_what_a_bad_dockerfile_does_wrong() -> None:
     assert stage.last("USER") is None
     assert SECRET_WORDS.search(stage.last("ENV") or "")
     assert stage.last("COPY") == ".env /app/"
+
+
+def test_the_image_user_is_the_one_compose_and_kubernetes_run_as() -> None:
+    """A mismatch would leave the data directory unwritable (it is owned by the image's user)."""
+    _, named, _ = _stages()
+    runtime = " ".join(arg for kw, arg in named["runtime"].instructions if kw == "RUN")
+    assert "--uid 10001" in runtime and "--gid 10001" in runtime
+    assert "chown tapedeck:tapedeck /var/lib/tapedeck" in runtime
+    assert {named[target].last("USER") for target in TARGETS} == {"10001:10001"}
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    for name in (*SERVICES, "gateway", "emulator"):
+        assert compose["services"][name]["user"] == "10001:10001", name
+    for deployment in by_kind(base_objects(), "Deployment").values():
+        context = deployment["spec"]["template"]["spec"]["securityContext"]
+        assert (context["runAsUser"], context["runAsGroup"]) == (10001, 10001)
