@@ -42,6 +42,7 @@ def stack(emulator: Emulator, tmp_path: Path, audio: AudioServer) -> Iterator[St
         download_overrides={
             "download_url_template": audio.url + "/{track_id}.wav",
             "download_source": "url",
+            "download_embedded_worker": True,
         },
     )
     yield running

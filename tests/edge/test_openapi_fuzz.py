@@ -31,8 +31,9 @@ ENDED = ("succeeded", "partial", "failed")
 # Routes whose well-formed input is refused by rules no schema states (400, documented): a
 # return_to off this site, a login state unknown to the auth service, a token name that is
 # blank or not printable once stripped (Python's str.isprintable, beyond a JSON Schema
-# pattern).
-REFUSING_VALID_INPUT = ("/auth/login", "/auth/callback", "/api/v1/tokens")
+# pattern); a download request naming none or several of tracks, playlist_id and liked, or
+# the url source on a server without TAPEDECK_DOWNLOAD_URL_TEMPLATE.
+REFUSING_VALID_INPUT = ("/auth/login", "/auth/callback", "/api/v1/tokens", "/api/v1/downloads")
 # Keys documented beside `error` in an error body: the running save of a 409, each backend's
 # state in /readyz's 503.
 EXTRAS = {409: {"save"}, 503: {"services"}}
@@ -68,7 +69,15 @@ def _saved(stack: Stack) -> Saved:
     assert save["status"] == "succeeded", save
     playlists = session.get(f"{stack.url}/api/v1/playlists", timeout=30).json()["items"]
     playlist_id = next(p["id"] for p in playlists if p["tapedeck"]["items_saved"] > 1)
-    return Saved(stack, token, {"save_id": save_id, "save": save_id, "playlist_id": playlist_id})
+    # A download job (queued: the stack runs no download workers, nothing leaves the machine).
+    queued = session.post(f"{stack.url}/api/v1/downloads", json={"liked": True}, timeout=30)
+    assert queued.status_code == 202, queued.text
+    job_id = queued.json()["items"][0]["id"]
+    return Saved(
+        stack,
+        token,
+        {"save_id": save_id, "save": save_id, "playlist_id": playlist_id, "job_id": job_id},
+    )
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
-"""The download service, for tests: its gRPC server and (unless told otherwise) its embedded
-workers, on the test's database. `downloads` records finished downloads directly, for tests
-of the exports that need a file without running a job."""
+"""The download service, for tests: its gRPC server on the test's database, and its
+embedded workers only when a test asks (`download_embedded_worker=True`). `downloads`
+records finished downloads directly, for tests of the exports that need a file without
+running a job."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ def download_settings(database_url: str, data_dir: Path, **overrides: Any) -> Do
         "download_heartbeat_s": 0.2,
         "download_retry_base_s": 0.05,
         "download_socket_timeout_s": 5.0,
+        # No test may reach the internet: jobs run only in tests that ask for workers (and
+        # point the `url` source at a local server).
+        "download_embedded_worker": False,
     }
     values.update(overrides)
     return DownloadSettings(_env_file=None, **values)

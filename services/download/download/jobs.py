@@ -18,6 +18,9 @@ from kit.errors import FailedPrecondition, InvalidArgument, NotFound
 MAX_TRACK_IDS = 1000
 SOURCES = ("youtube", "soundcloud", "url")
 _TRACK_ID = re.compile(r"(?:spotify:track:)?([0-9A-Za-z]{1,64})")
+_SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{1,64}")
+# Job ids are minted here: 32 hex digits.
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class JobStatus(StrEnum):
@@ -239,6 +242,8 @@ class Jobs:
             ids = list(dict.fromkeys(track_id_of(t) for t in order.track_ids))
             found = self.tracks.tracks(user_id, ids)
         elif order.playlist_id:
+            if not _SPOTIFY_ID.fullmatch(order.playlist_id):
+                raise NotFound("no such playlist")
             found = self.tracks.playlist_tracks(user_id, order.playlist_id)
         else:
             found = self.tracks.liked_tracks(user_id)
@@ -261,7 +266,8 @@ class Jobs:
         return self.store.page(user_id, status, offset, limit)
 
     def get(self, user_id: str, job_id: str) -> Job:
-        job = self.store.get(user_id, job_id) if user_id and job_id else None
+        valid = user_id and _JOB_ID.fullmatch(job_id)
+        job = self.store.get(user_id, job_id) if valid else None
         if job is None:
             raise NotFound("no such download")
         return job
