@@ -144,8 +144,21 @@ def test_the_grpc_code_is_generated_into_the_build() -> None:
     assert "grpc_tools.protoc" in runs and "--grpc_python_out=protos/gen" in runs
     for target in TARGETS:
         # Every virtualenv stage is built from the stage that generated the code.
-        venv = re.search(r"--from=(\S+)", named[target].last("COPY") or "")
+        (copy,) = [a for kw, a in named[target].instructions if kw == "COPY" and "/app/.venv" in a]
+        venv = re.search(r"--from=(\S+)", copy)
         assert venv is not None and "build" in [s.name for s in _chain(named[venv.group(1)], named)]
+
+
+def test_the_gateway_image_serves_the_web_app_built_from_the_lock_file() -> None:
+    _, named, _ = _stages()
+    web = named["web"].instructions
+    assert ("RUN", "npm ci --no-audit --no-fund") in web and ("RUN", "npm run build") in web
+    gateway = named["gateway"]
+    assert ("COPY", "--from=web /web/dist /app/web") in gateway.instructions
+    assert gateway.last("ENV") == "TAPEDECK_WEB_DIR=/app/web"
+    for target in TARGETS:
+        if target != "gateway":
+            assert not any("--from=web" in a for _, a in named[target].instructions), target
 
 
 def test_the_download_image_carries_ffmpeg_and_the_others_do_not() -> None:
