@@ -106,6 +106,13 @@ bench-exports: compile
 bench-downloads: compile
 	$(PY) bench/downloads.py
 
+.PHONY: bench-retention
+bench-retention: compile
+	$(PY) bench/retention.py
+
+bench-web: compile web
+	$(PY) bench/web_render.py
+
 clean:
 	find $(wildcard $(WORKSPACE)) -name __pycache__ -type d -prune -exec rm -rf {} +
 	rm -rf $(VENV) .tools protos/gen .pytest_cache .mypy_cache .ruff_cache .hypothesis web/dist web/node_modules

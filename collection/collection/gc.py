@@ -5,6 +5,7 @@ retention rule, a deleted save); this service only forgets the rest and frees th
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -57,9 +58,22 @@ class GarbageCollector:
         return self._store.keep_versions(user_id, versions)
 
     def collect(self) -> Garbage:
+        began = time.monotonic()
         collected = self._store.collect(self._clock() - self._pin_max_age)
+        marked = time.monotonic()
         before = after = 0
         if (collected.listings or collected.objects) and free_share(self._db) >= COMPACT_AT:
             before, after = compact(self._db)
-            log.info("database compacted", extra={"bytes_before": before, "bytes_after": after})
+        log.info(
+            "garbage collected",
+            extra={
+                "listings": collected.listings,
+                "objects": collected.objects,
+                "expired_pins": collected.pins,
+                "collect_s": round(marked - began, 3),
+                "compact_s": round(time.monotonic() - marked, 3),
+                "bytes_before": before,
+                "bytes_after": after,
+            },
+        )
         return Garbage(collected.listings, collected.objects, before, after)

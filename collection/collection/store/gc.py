@@ -148,15 +148,6 @@ class GarbageCollection:
             ).rowcount
             listings, objects = _sweep(session)
         collected = Collected(listings, objects, int(pins or 0))
-        if collected.listings or collected.objects:
-            log.info(
-                "garbage collected",
-                extra={
-                    "listings": collected.listings,
-                    "objects": collected.objects,
-                    "expired_pins": collected.pins,
-                },
-            )
         return collected
 
 
