@@ -84,8 +84,15 @@ def test_a_running_download_is_cancelled(api: Any, stack: Stack, audio: AudioSer
     slow = audio.slow[f"/{track['id']}.wav"] = Slow()
     [job] = api.post("/api/v1/downloads", {"tracks": [track["id"]]}).json()["items"]
     assert slow.started.wait(30)
-    running = api.get(f"/api/v1/downloads/{job['id']}").json()
+    # Half the file is sent, the rest trickles: the job shows how far it has come.
+    deadline = time.monotonic() + 30
+    while (running := api.get(f"/api/v1/downloads/{job['id']}").json())["progress"] == 0:
+        assert time.monotonic() < deadline, running
+        time.sleep(0.05)
     assert running["status"] == "running"
+    assert 0.4 < running["progress"] < 1.0
+    queue = api.get("/api/v1/downloads", status="running").json()["items"]
+    assert [(j["id"], j["status"]) for j in queue] == [(job["id"], "running")]
     assert api.get(f"/api/v1/downloads/{job['id']}/file").status_code == 409
     assert api.session.delete(f"{api.url}/api/v1/downloads/{job['id']}").status_code == 204
     assert wait_ended(api, job["id"])["status"] == "cancelled"
