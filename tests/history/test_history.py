@@ -142,11 +142,12 @@ def test_five_saves_with_changes_read_back_as_history_and_cumulative(
     # Q's unfollowing: the playlist and each of its item occurrences went in save 5.
     q_events = _history(api, q)
     gone = [e for e in q_events if e["save_id"] == s5]
-    assert gone[0]["type"] == "playlist_removed"
-    assert sorted((e["position"], e["uri"]) for e in gone[1:]) == [
+    assert [e["type"] for e in gone].count("playlist_removed") == 1
+    removed = [e for e in gone if e["type"] != "playlist_removed"]
+    assert sorted((e["position"], e["uri"]) for e in removed) == [
         (pos, _uri(i)) for pos, i in enumerate(q_items)
     ]
-    assert all(e["type"] == "removed" for e in gone[1:])
+    assert all(e["type"] == "removed" for e in removed)
 
     # The cumulative view: both cycles of U1, two rows for t0's two copies, t1 gone.
     cumulative = api.all(f"/api/v1/playlists/{p}/cumulative")

@@ -105,6 +105,8 @@ class Event:
     added_by_json: str | None
     before: str | None
     after: str | None
+    # Its item's key in ledger_items (the reads that fold events fetch few of them).
+    item_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,12 @@ class LedgerRepository(Protocol):
 
     def knows_playlist(self, user_id: str, playlist_id: str) -> bool: ...
 
+    def item_bodies(self, digests: list[str]) -> dict[str, str]:
+        """The stored items' JSON by digest."""
+        ...
+
     def item_events(self, user_id: str, playlist_id: str) -> list[Event]:
-        """The playlist's added and removed events, oldest first."""
+        """The playlist's added and removed events, oldest first, without their items."""
         ...
 
     def kind_times(self, user_id: str, kind: str) -> dict[str, datetime]:
@@ -232,15 +238,23 @@ class Ledger:
                 raise errors.NotFound("no such track")
         return self._repo.events(query, offset, limit)
 
-    def cumulative(self, user_id: str, playlist_id: str) -> list[Occurrence]:
-        """Every item occurrence the playlist ever held, in first-seen order."""
+    def cumulative(
+        self, user_id: str, playlist_id: str, offset: int, limit: int
+    ) -> tuple[list[Occurrence], int]:
+        """A page of every item occurrence the playlist ever held, in first-seen order, and
+        how many there are; only the page's items are read."""
         if not self._repo.knows_playlist(user_id, playlist_id):
             raise errors.NotFound("no such playlist")
         times = self._repo.kind_times(user_id, "playlists")
         bases = self._repo.base_of(user_id, "playlists")
-        return build_cumulative(
+        rows = build_cumulative(
             self._repo.item_events(user_id, playlist_id), times, bases, times.get("")
         )
+        page = rows[offset : offset + limit]
+        bodies = self._repo.item_bodies([r.item_digest for r in page if r.item_digest])
+        for row in page:
+            row.item_json = bodies.get(row.item_digest or "")
+        return page, len(rows)
 
 
 @dataclass
@@ -255,12 +269,14 @@ class Occurrence:
 
     uri: str
     occurrence: int
-    item_json: str | None
+    item_digest: str | None
     first_seen: datetime
     last_seen: datetime
     added_at: str | None
     present: bool
     cycles: list[Cycle]
+    # Filled for the rows a read answers.
+    item_json: str | None = None
 
 
 def build_cumulative(
@@ -281,7 +297,7 @@ def build_cumulative(
                 row = rows[key] = Occurrence(
                     uri=event.uri or "",
                     occurrence=event.occurrence,
-                    item_json=event.item_json,
+                    item_digest=event.item_digest,
                     first_seen=event.at,
                     last_seen=event.at,
                     added_at=event.added_at,
@@ -290,7 +306,7 @@ def build_cumulative(
                 )
             row.cycles.append(Cycle(event.at))
             row.present = True
-            row.item_json = event.item_json or row.item_json
+            row.item_digest = event.item_digest or row.item_digest
             row.added_at = event.added_at or row.added_at
             row.last_seen = event.at
         elif event.type == "removed" and row is not None:

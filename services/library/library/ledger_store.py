@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -49,10 +48,12 @@ class LedgerItemRow(Base):
 
 class LedgerEventRow(Base):
     __tablename__ = "ledger_events"
+    # Each read is a range of one of these, newest first, so a page costs its rows only.
     __table_args__ = (
-        sa.Index("ix_ledger_events_user_playlist", "user_id", "playlist_id"),
-        sa.Index("ix_ledger_events_user_uri", "user_id", "uri"),
-        sa.Index("ix_ledger_events_save_kind", "save_id", "kind"),
+        sa.Index("ix_ledger_events_user_at", "user_id", "at", "id"),
+        sa.Index("ix_ledger_events_user_playlist_at", "user_id", "playlist_id", "at", "id"),
+        sa.Index("ix_ledger_events_user_uri_at", "user_id", "uri", "at", "id"),
+        sa.Index("ix_ledger_events_save", "save_id"),
     )
 
     id: Mapped[int] = mapped_column(
@@ -60,6 +61,8 @@ class LedgerEventRow(Base):
     )
     user_id: Mapped[str] = mapped_column(sa.String(64))
     save_id: Mapped[str] = mapped_column(sa.String(32))
+    # The save's time, as in ledger_saves (kept here too: the reads' order and filter).
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     kind: Mapped[str] = mapped_column(sa.String(16))
     type: Mapped[str] = mapped_column(sa.String(32))
     playlist_id: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
@@ -91,44 +94,73 @@ def write_batch(session: Session, batch: Batch) -> bool:
     )
     session.flush()  # a racing writer of the same batch fails here, before any event
     items = batch.items
+    connection = session.connection()
+    # Driver-level executemany, as the collection's writes: a first save writes tens of
+    # thousands of events, and SQLAlchemy's per-row processing would be most of its cost.
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
     if items:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         # Sorted, so concurrent writers take PostgreSQL's index locks in one order.
-        session.execute(
-            insert(LedgerItemRow).on_conflict_do_nothing(),
-            [{"digest": d, "body": items[d]} for d in sorted(items)],
+        connection.exec_driver_sql(
+            f"INSERT INTO ledger_items (digest, body) VALUES ({mark}, {mark}) "
+            "ON CONFLICT DO NOTHING",
+            [(d, items[d]) for d in sorted(items)],
         )
     if batch.changes:
-        session.execute(
-            sa.insert(LedgerEventRow),
+        to_db = LedgerEventRow.__table__.c.at.type.bind_processor(connection.dialect)
+        at = to_db(batch.at) if to_db else batch.at
+        connection.exec_driver_sql(
+            f"INSERT INTO ledger_events ({', '.join(_EVENT_COLUMNS)}) "
+            f"VALUES ({', '.join([mark] * len(_EVENT_COLUMNS))})",
             [
-                {
-                    "user_id": batch.user_id,
-                    "save_id": batch.save_id,
-                    "kind": batch.kind,
-                    "type": c.type,
-                    "playlist_id": c.playlist_id or None,
-                    "uri": c.uri or None,
-                    "item_digest": item_digest(c.item_json) if c.item_json else None,
-                    "occurrence": c.occurrence,
-                    "position": c.position,
-                    "from_position": c.from_position,
-                    "added_at": c.added_at or None,
-                    "added_by": c.added_by_json or None,
-                    "before": c.before,
-                    "after": c.after,
-                }
+                (
+                    batch.user_id,
+                    batch.save_id,
+                    at,
+                    batch.kind,
+                    c.type,
+                    c.playlist_id or None,
+                    c.uri or None,
+                    item_digest(c.item_json) if c.item_json else None,
+                    c.occurrence,
+                    c.position,
+                    c.from_position,
+                    c.added_at or None,
+                    c.added_by_json or None,
+                    c.before,
+                    c.after,
+                )
                 for c in batch.changes
             ],
         )
     return True
 
 
+_EVENT_COLUMNS = (
+    "user_id",
+    "save_id",
+    "at",
+    "kind",
+    "type",
+    "playlist_id",
+    "uri",
+    "item_digest",
+    "occurrence",
+    "position",
+    "from_position",
+    "added_at",
+    "added_by",
+    "before",
+    "after",
+)
+
+
 def save_ended(session: Session, save_id: str, finished_at: datetime) -> None:
     """The save's events take its finished time (in the transaction that ends it)."""
     session.execute(
         sa.update(LedgerSaveRow).where(LedgerSaveRow.save_id == save_id).values(at=finished_at)
+    )
+    session.execute(
+        sa.update(LedgerEventRow).where(LedgerEventRow.save_id == save_id).values(at=finished_at)
     )
 
 
@@ -141,7 +173,7 @@ def _event(row: Any) -> Event:
         type=row.type,
         playlist_id=row.playlist_id,
         uri=row.uri,
-        item_json=row.body,
+        item_json=getattr(row, "body", None),
         occurrence=row.occurrence,
         position=row.position,
         from_position=row.from_position,
@@ -149,36 +181,29 @@ def _event(row: Any) -> Event:
         added_by_json=row.added_by,
         before=row.before,
         after=row.after,
+        item_digest=row.item_digest,
     )
 
 
-def _events() -> sa.Select[Any]:
+def _columns() -> list[Any]:
     e = LedgerEventRow
-    query: Any = (
-        sa.select(
-            e.id,
-            e.save_id,
-            LedgerSaveRow.at,
-            e.kind,
-            e.type,
-            e.playlist_id,
-            e.uri,
-            LedgerItemRow.body,
-            e.occurrence,
-            e.position,
-            e.from_position,
-            e.added_at,
-            e.added_by,
-            e.before,
-            e.after,
-        )
-        .join(
-            LedgerSaveRow,
-            sa.and_(LedgerSaveRow.save_id == e.save_id, LedgerSaveRow.kind == e.kind),
-        )
-        .outerjoin(LedgerItemRow, LedgerItemRow.digest == e.item_digest)
-    )
-    return query
+    return [
+        e.id,
+        e.save_id,
+        e.at,
+        e.kind,
+        e.type,
+        e.playlist_id,
+        e.uri,
+        e.item_digest,
+        e.occurrence,
+        e.position,
+        e.from_position,
+        e.added_at,
+        e.added_by,
+        e.before,
+        e.after,
+    ]
 
 
 class LedgerStore:
@@ -252,27 +277,34 @@ class LedgerStore:
         if query.types:
             where.append(e.type.in_(query.types))
         if query.since is not None:
-            where.append(LedgerSaveRow.at >= query.since)
+            where.append(e.at >= query.since)
         if query.until is not None:
-            where.append(LedgerSaveRow.at < query.until)
+            where.append(e.at < query.until)
         with self._db.read() as session:
-            total = session.scalar(
-                sa.select(sa.func.count())
-                .select_from(e)
-                .join(
-                    LedgerSaveRow,
-                    sa.and_(LedgerSaveRow.save_id == e.save_id, LedgerSaveRow.kind == e.kind),
-                )
+            total = session.scalar(sa.select(sa.func.count()).select_from(e).where(*where))
+            page = (
+                sa.select(*_columns())
                 .where(*where)
-            )
-            rows = session.execute(
-                _events()
-                .where(*where)
-                .order_by(LedgerSaveRow.at.desc(), e.save_id.desc(), e.id)
+                .order_by(e.at.desc(), e.id.desc())
                 .offset(offset)
                 .limit(limit)
+                .subquery()
+            )
+            rows = session.execute(
+                sa.select(page, LedgerItemRow.body)
+                .outerjoin(LedgerItemRow, LedgerItemRow.digest == page.c.item_digest)
+                .order_by(page.c.at.desc(), page.c.id.desc())
             ).all()
         return [_event(row) for row in rows], int(total or 0)
+
+    def item_bodies(self, digests: list[str]) -> dict[str, str]:
+        with self._db.read() as session:
+            rows = session.execute(
+                sa.select(LedgerItemRow.digest, LedgerItemRow.body).where(
+                    LedgerItemRow.digest.in_(sorted(set(digests)))
+                )
+            )
+            return {row.digest: row.body for row in rows}
 
     def knows_playlist(self, user_id: str, playlist_id: str) -> bool:
         with self._db.read() as session:
@@ -292,13 +324,13 @@ class LedgerStore:
         e = LedgerEventRow
         with self._db.read() as session:
             rows = session.execute(
-                _events()
+                sa.select(*_columns())
                 .where(
                     e.user_id == user_id,
                     e.playlist_id == playlist_id,
                     e.type.in_(("added", "removed")),
                 )
-                .order_by(LedgerSaveRow.at, e.save_id, e.id)
+                .order_by(e.at, e.id)
             ).all()
         return [_event(row) for row in rows]
 

@@ -132,11 +132,12 @@ def test_older_saves_are_backfilled_once_against_the_kinds_previous_save(db: Dat
     assert ledger.backfill() == 0
     events, total = ledger.events(EventQuery("u1"), 0, 50)
     assert total == 5
+    # Newest first: by save, and within a save the last written first.
     assert [(e.save_id, e.type, e.uri) for e in events] == [
-        (_id(3), "removed", "spotify:track:t2"),
         (_id(3), "added", "spotify:track:t3"),
-        (_id(2), "removed", "spotify:track:t1"),
+        (_id(3), "removed", "spotify:track:t2"),
         (_id(2), "added", "spotify:track:t2"),
+        (_id(2), "removed", "spotify:track:t1"),
         (_id(1), "added", "spotify:track:t1"),
     ]
     assert events[0].at == NOW + timedelta(days=3, seconds=5)
@@ -155,8 +156,8 @@ def test_reads_filter_by_type_kind_time_track_and_playlist(db: Database) -> None
     assert ids(types=("removed",)) == [(_id(3), "removed"), (_id(2), "removed")]
     assert ids(kind="tracks") == []
     assert ids(since=NOW + timedelta(days=2), until=NOW + timedelta(days=3)) == [
-        (_id(2), "removed"),
         (_id(2), "added"),
+        (_id(2), "removed"),
     ]
     assert ids(track_uri="spotify:track:t2") == [(_id(3), "removed"), (_id(2), "added")]
     assert len(ids(playlist_id="p1")) == 5
@@ -182,8 +183,12 @@ def test_the_cumulative_view_keeps_each_cycle(db: Database) -> None:
     _saved(saves, 4, "v1-again", NOW + timedelta(days=4))
     ledger.backfill()
     at = {n: NOW + timedelta(days=n, seconds=5) for n in (1, 2, 3, 4)}
-    rows = {r.uri: r for r in ledger.cumulative("u1", "p1")}
-    assert list(rows) == ["spotify:track:t1", "spotify:track:t2"]
+    page, total = ledger.cumulative("u1", "p1", 0, 50)
+    rows = {r.uri: r for r in page}
+    assert list(rows) == ["spotify:track:t1", "spotify:track:t2"] and total == 2
+    second_page, _ = ledger.cumulative("u1", "p1", 1, 50)
+    assert [r.uri for r in second_page] == ["spotify:track:t2"]
+    assert second_page[0].item_json == '{"n":2}'
     t1, t2 = rows["spotify:track:t1"], rows["spotify:track:t2"]
     assert [(c.added, c.removed) for c in t1.cycles] == [(at[1], at[2]), (at[3], None)]
     assert (t1.present, t1.first_seen, t1.last_seen) == (True, at[1], at[4])
@@ -192,7 +197,7 @@ def test_the_cumulative_view_keeps_each_cycle(db: Database) -> None:
     assert t1.item_json == '{"n":1}' and t1.added_at == "2026-01-01T00:00:00Z"
     assert third.id == _id(3)
     with pytest.raises(errors.NotFound):
-        ledger.cumulative("u2", "p1")
+        ledger.cumulative("u2", "p1", 0, 50)
     assert store.knows_playlist("u1", "p1")
 
 
@@ -209,8 +214,8 @@ def test_a_save_records_its_kinds_changes_and_fails_a_kind_whose_changes_cannot_
         assert source.asked == [("playlists", "", "v1"), ("playlists", "v1", "v2")]
         events, _ = ledger.events(EventQuery("u1"), 0, 50)
         assert [(e.save_id, e.type) for e in events] == [
-            (second.id, "removed"),
             (second.id, "added"),
+            (second.id, "removed"),
             (first.id, "added"),
         ]
         assert events[0].at == second.finished_at

@@ -40,6 +40,7 @@ def upgrade() -> None:
         ),
         sa.Column("user_id", sa.String(64), nullable=False),
         sa.Column("save_id", sa.String(32), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("type", sa.String(32), nullable=False),
         sa.Column("playlist_id", sa.String(255), nullable=True),
@@ -53,9 +54,12 @@ def upgrade() -> None:
         sa.Column("before", sa.Text, nullable=True),
         sa.Column("after", sa.Text, nullable=True),
     )
-    op.create_index("ix_ledger_events_user_playlist", "ledger_events", ["user_id", "playlist_id"])
-    op.create_index("ix_ledger_events_user_uri", "ledger_events", ["user_id", "uri"])
-    op.create_index("ix_ledger_events_save_kind", "ledger_events", ["save_id", "kind"])
+    op.create_index("ix_ledger_events_user_at", "ledger_events", ["user_id", "at", "id"])
+    op.create_index(
+        "ix_ledger_events_user_playlist_at", "ledger_events", ["user_id", "playlist_id", "at", "id"]
+    )
+    op.create_index("ix_ledger_events_user_uri_at", "ledger_events", ["user_id", "uri", "at", "id"])
+    op.create_index("ix_ledger_events_save", "ledger_events", ["save_id"])
 
 
 def downgrade() -> None:
