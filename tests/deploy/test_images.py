@@ -205,7 +205,8 @@ def test_the_image_user_is_the_one_compose_and_kubernetes_run_as() -> None:
     _, named, _ = _stages()
     runtime = " ".join(arg for kw, arg in named["runtime"].instructions if kw == "RUN")
     assert "--uid 10001" in runtime and "--gid 10001" in runtime
-    assert "chown tapedeck:tapedeck /var/lib/tapedeck" in runtime
+    assert "chown -R tapedeck:tapedeck /var/lib/tapedeck" in runtime
+    assert "mkdir -p /var/lib/tapedeck/downloads" in runtime  # the downloads volume's owner
     assert {named[target].last("USER") for target in TARGETS} == {"10001:10001"}
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     for name in (*SERVICES, "gateway", "emulator"):
