@@ -14,7 +14,7 @@ PROTOS := $(shell find protos/tapedeck -name '*.proto')
 MEMBERS := pyproject.toml uv.lock $(wildcard */pyproject.toml services/*/pyproject.toml)
 PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck gen sync compile clean web web-test bench-auth bench-library bench-startup bench-exports
+.PHONY: run test lint typecheck gen sync compile clean web web-test bench-auth bench-library bench-startup bench-exports bench-web
 
 run: compile web
 	TAPEDECK_WEB_DIR="$${TAPEDECK_WEB_DIR:-$(CURDIR)/web/dist}" $(PY) -m launcher

@@ -152,10 +152,13 @@ def emulator_only(emulator_args: tuple[str, ...] = ()) -> Iterator[tuple[Process
 
 @contextmanager
 def stack(
-    services: tuple[str, ...], emulator_args: tuple[str, ...] = ()
+    services: tuple[str, ...],
+    emulator_args: tuple[str, ...] = (),
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[tuple[Processes, str, str]]:
     """Yields (processes, gateway URL, emulator URL). `processes.running[name].pid` and
-    `processes.data_dir` (every service's SQLite file) are there for measurements."""
+    `processes.data_dir` (every service's SQLite file) are there for measurements.
+    `extra_env`: more variables for every process (the web app's folder, say)."""
     with tempfile.TemporaryDirectory(prefix="tapedeck-bench-") as tmp:
         data_dir = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith("TAPEDECK_")}
@@ -172,6 +175,7 @@ def stack(
                 "TAPEDECK_SPOTIFY_API_URL": f"{emulator}/v1",
                 "TAPEDECK_SPOTIFY_ACCOUNTS_URL": emulator,
                 "TAPEDECK_LOG_LEVEL": "INFO",
+                **(extra_env or {}),
             }
             for name in SERVICES:
                 env[f"TAPEDECK_{name.upper()}_ADDR"] = f"127.0.0.1:{free_port()}"

@@ -61,7 +61,15 @@ def _assert_not_found(answer: httpx.Response) -> None:
 async def test_every_route_of_the_app_answers_index_html_revalidated(
     web: httpx.AsyncClient,
 ) -> None:
-    for path in ("/", "/playlists", "/playlists/37i9dQZF1DXcBWIGoYBM5M", "/liked", "/saves"):
+    for path in (
+        "/",
+        "/playlists",
+        "/playlists/37i9dQZF1DXcBWIGoYBM5M",
+        "/playlists/37i9dQZF1DXcBWIGoYBM5M/history",
+        "/liked",
+        "/saves",
+        "/downloads",
+    ):
         answer = await web.get(path, headers={"Accept": "text/html"})
         assert answer.status_code == 200, path
         assert answer.text == INDEX, path
@@ -80,6 +88,8 @@ async def test_the_app_may_load_only_from_its_origin_and_covers_from_spotify_or_
     assert directives["script-src"] == "'self'"
     assert directives["connect-src"] == "'self'"
     assert directives["frame-ancestors"] == "'none'"
+    # A downloaded file plays from a blob: its route needs the token an <audio> cannot send.
+    assert directives["media-src"] == "'self' blob:"
     images = directives["img-src"].split()
     assert "'self'" in images and "https://i.scdn.co" in images
     assert "http://127.0.0.1:8090" in images

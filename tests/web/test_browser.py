@@ -3,6 +3,7 @@
 the bundled emulator) and the app `make run` builds. One browser session walks what a
 person does: log in, save everything and watch it to the end, open the playlists and the
 largest one's tracks, export a CSV, change a playlist in the emulator and see the change,
+queue a playlist's downloads and play, save and remove one,
 read Liked Songs, albums and artists, filter, use it 360 px wide and by keyboard, lose the
 token and land home, log out. Each screen gets an axe-core check and screenshots, kept in
 docs/screenshots/ for the README.
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from teststack.audio import AudioServer
 
 from launcher.testing import Launchers
 
@@ -31,7 +33,18 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 DIST = WEB / "dist"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-SCREENS = {"home", "saves", "playlists", "playlist", "changes", "liked", "albums", "artists"}
+SCREENS = {
+    "home",
+    "saves",
+    "playlists",
+    "playlist",
+    "changes",
+    "liked",
+    "albums",
+    "artists",
+    "downloads",
+    "history",
+}
 CHROMIUM = os.environ.get("TAPEDECK_CHROMIUM", "/usr/bin/chromium")
 
 
@@ -54,8 +67,12 @@ def browser_run(launchers: Launchers, tmp_path_factory: pytest.TempPathFactory) 
         if os.environ.get("CI") == "true":
             pytest.fail(f"the browser tests must run under CI: {missing}")
         pytest.skip(missing)
+    # Downloads come from a local server of real audio (the `url` source), never the internet.
+    audio = AudioServer().start()
     env = launchers.environment()
     env["TAPEDECK_WEB_DIR"] = str(DIST)
+    env["TAPEDECK_DOWNLOAD_SOURCE"] = "url"
+    env["TAPEDECK_DOWNLOAD_URL_TEMPLATE"] = f"{audio.url}/{{track_id}}.wav"
     run = launchers.start(env)
     run.wait_ready(timeout_s=240)
     report_path = tmp_path_factory.mktemp("e2e") / "report.json"
@@ -75,6 +92,7 @@ def browser_run(launchers: Launchers, tmp_path_factory: pytest.TempPathFactory) 
         timeout=150,
         check=False,
     )
+    audio.stop()
     report: dict[str, Any] = json.loads(report_path.read_text()) if report_path.exists() else {}
     report["exit"] = done.returncode
     report["output"] = done.stdout + done.stderr
@@ -87,7 +105,10 @@ def test_a_person_logs_in_saves_browses_exports_sees_changes_and_logs_out(
     assert browser_run["exit"] == 0, browser_run["output"]
     names = [step["name"] for step in browser_run["steps"]]
     assert "save everything, watching each kind's progress to the end" in names
-    assert "the emulator changes the playlist; Update saves it; Changes shows it" in names
+    assert (
+        "the emulator changes a playlist; Update saves it; Changes and its history show it" in names
+    )
+    assert "queue a playlist's downloads; play, save and remove one" in names
     assert names[-1] == "log in again and log out"
     assert browser_run["csv"]["rows"] > 0
 

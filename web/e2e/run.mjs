@@ -94,7 +94,7 @@ async function saveFromPage(page, button) {
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required"],
 });
 let failure = null;
 try {
@@ -140,11 +140,17 @@ try {
     await page.locator("table.saves tbody tr").first().waitFor();
     const row = await page.locator("table.saves tbody tr").first().innerText();
     check(/succeeded/.test(row) && /25 playlists/.test(row) && /300 liked/.test(row), `history row: ${row}`);
+    // Retention: the rule is read, changed and kept.
+    const last = page.getByLabel("Most recent saves");
+    await last.fill("20");
+    await page.getByRole("button", { name: "Save rule" }).click();
+    await page.getByRole("status").filter({ hasText: "next pruning" }).waitFor();
     await audit(page, "saves");
     await shot(page, "saves-desktop");
   });
 
   let largest = null;
+  let smallest = null;
   await step("the playlists grid shows every playlist with its cover, owner and count", async () => {
     await page.getByRole("link", { name: "Playlists" }).click();
     await page.waitForURL(`${BASE}/playlists`);
@@ -159,6 +165,12 @@ try {
       name: await page.locator(".card-title").nth(index).innerText(),
       href: await page.locator("ul.grid > li a").nth(index).getAttribute("href"),
       total: most,
+    };
+    const fewest = Math.min(...numbers.filter((n) => n > 0));
+    smallest = {
+      name: await page.locator(".card-title").nth(numbers.indexOf(fewest)).innerText(),
+      href: await page.locator("ul.grid > li a").nth(numbers.indexOf(fewest)).getAttribute("href"),
+      total: fewest,
     };
     const loaded = await page.locator("img.cover").evaluateAll((imgs) => imgs.filter((i) => i.complete && i.naturalWidth > 0).length);
     check(loaded > 0, "no cover image loaded");
@@ -199,19 +211,69 @@ try {
     check(rows > 0, "an empty CSV");
   });
 
-  await step("the emulator changes the playlist; Update saves it; Changes shows it", async () => {
-    const id = largest.href.split("/").pop();
+  await step("the emulator changes a playlist; Update saves it; Changes and its history show it", async () => {
+    // The smallest playlist: its whole cumulative view fits in one page.
+    const id = smallest.href.split("/").pop();
     await admin(`/users/${USER}/playlists/${id}/change`, { add: 2, remove: 1 });
     await saveFromPage(page, "Update");
     await page.getByRole("link", { name: "Saves" }).click();
     await page.getByRole("link", { name: "Changes", exact: true }).first().click();
     await page.waitForURL(/\/changes/);
-    const changed = page.locator("article.changed").filter({ hasText: largest.name });
+    const changed = page.locator("article.changed").filter({ hasText: smallest.name });
     await changed.waitFor();
     check((await changed.locator("li.added").count()) === 2, "two tracks added");
     check((await changed.locator("li.removed").count()) === 1, "one track removed");
     await audit(page, "changes");
     await shot(page, "changes-desktop");
+    // The playlist's own timeline has the same change, dated.
+    await page.goto(`${BASE}/playlists/${id}/history`);
+    await page.locator("li.event").first().waitFor();
+    check((await page.locator("li.event[data-type=added]").count()) >= 2, "the timeline lacks the added tracks");
+    check((await page.locator("li.event[data-type=removed]").count()) >= 1, "the timeline lacks the removed track");
+    await page.getByRole("button", { name: "Every item it held" }).click();
+    await page.getByRole("list", { name: "Every item it held" }).locator("li").first().waitFor();
+    const gone = page.getByRole("list", { name: "Every item it held" }).locator("li").filter({ hasText: "gone ·" });
+    await gone.first().waitFor({ timeout: 10_000 });
+    await audit(page, "history");
+    await shot(page, "history-desktop");
+  });
+
+  await step("queue a playlist's downloads; play, save and remove one", async () => {
+    await page.goto(`${BASE}${smallest.href}`);
+    await page.getByRole("button", { name: "Download tracks" }).click();
+    await page.getByRole("status").filter({ hasText: "queued" }).waitFor();
+    await page.getByRole("link", { name: "Downloads", exact: true }).first().click();
+    await page.waitForURL(`${BASE}/downloads`);
+    const done = page.locator("li.job[data-status=succeeded]");
+    await done.first().waitFor({ timeout: 90_000 });
+    await audit(page, "downloads");
+    await shot(page, "downloads-desktop");
+    const jobs = await page.locator("li.job").count();
+    // The change above added two tracks and removed one.
+    check(jobs >= smallest.total + 1, `${jobs} jobs for ${smallest.total + 1} tracks`);
+    await done.first().getByRole("button", { name: /^Play / }).click();
+    const audio = page.locator("audio");
+    await audio.waitFor();
+    const duration = await audio.evaluate(
+      (a) =>
+        new Promise((resolve) => {
+          if (a.readyState >= 1) resolve(a.duration);
+          a.addEventListener("loadedmetadata", () => resolve(a.duration));
+          a.addEventListener("error", () => resolve(-1));
+        }),
+    );
+    check(duration > 0, `the player could not read the file (duration ${duration})`);
+    report.played_s = duration;
+    const [file] = await Promise.all([
+      page.waitForEvent("download"),
+      done.first().getByRole("button", { name: /^Save / }).click(),
+    ]);
+    const bytes = (await readFile(await file.path())).length;
+    check(bytes > 1000, `a ${bytes}-byte file`);
+    report.downloaded = { name: file.suggestedFilename(), bytes };
+    const before = await page.locator("li.job").count();
+    await done.first().getByRole("button", { name: /^Remove / }).click();
+    await page.waitForFunction((n) => document.querySelectorAll("li.job").length === n - 1, before);
   });
 
   for (const [link, screen] of [["Liked Songs", "liked"], ["Albums", "albums"], ["Artists", "artists"]]) {
@@ -251,13 +313,26 @@ try {
     await page.goto(`${BASE}/playlists`);
     await page.locator("ul.grid > li").first().waitFor();
     const reached = new Set();
-    for (let i = 0; i < 12; i += 1) {
+    for (let i = 0; i < 14; i += 1) {
       await page.keyboard.press("Tab");
       reached.add(await page.evaluate(() => document.activeElement?.textContent?.trim() ?? ""));
     }
-    for (const name of ["Playlists", "Liked Songs", "Albums", "Artists", "Saves", "Log out"]) {
+    for (const name of ["Playlists", "Liked Songs", "Albums", "Artists", "Saves", "Downloads", "Log out"]) {
       check(reached.has(name), `${name} not reached by Tab: ${[...reached]}`);
     }
+  });
+
+  await step("delete the oldest save", async () => {
+    await page.goto(`${BASE}/saves`);
+    const rows = page.locator("table.saves tbody tr");
+    await rows.first().waitFor();
+    const before = await rows.count();
+    page.once("dialog", (dialog) => void dialog.accept());
+    await rows.last().getByRole("button", { name: /^Delete the save/ }).click();
+    await page.waitForFunction((n) => document.querySelectorAll("table.saves tbody tr").length === n - 1, before);
+    await page.reload();
+    await rows.first().waitFor();
+    check((await rows.count()) === before - 1, "the deleted save came back");
   });
 
   await step("a revoked token sends the app back home", async () => {

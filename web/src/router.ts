@@ -18,10 +18,23 @@ const routes: RouteRecordRaw[] = [
     props: true,
     meta: { auth: true },
   },
+  {
+    path: "/playlists/:id/history",
+    name: "playlist-history",
+    component: () => import("./views/HistoryView.vue"),
+    props: true,
+    meta: { auth: true },
+  },
   { path: "/liked", name: "liked", component: () => import("./views/LikedView.vue"), meta: { auth: true } },
   { path: "/albums", name: "albums", component: () => import("./views/AlbumsView.vue"), meta: { auth: true } },
   { path: "/artists", name: "artists", component: () => import("./views/ArtistsView.vue"), meta: { auth: true } },
   { path: "/saves", name: "saves", component: () => import("./views/SavesView.vue"), meta: { auth: true } },
+  {
+    path: "/downloads",
+    name: "downloads",
+    component: () => import("./views/DownloadsView.vue"),
+    meta: { auth: true },
+  },
   {
     path: "/changes",
     name: "changes",

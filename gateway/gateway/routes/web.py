@@ -30,11 +30,13 @@ router = APIRouter(tags=["web"], route_class=JsonBodyRoute)
 APP_PATHS = (
     "/playlists",
     "/playlists/{playlist_id}",
+    "/playlists/{playlist_id}/history",
     "/liked",
     "/albums",
     "/artists",
     "/saves",
     "/changes",
+    "/downloads",
 )
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -60,7 +62,8 @@ def policy(spotify_api_url: str) -> str:
             "style-src 'self'",
             f"img-src {' '.join(images)}",
             "connect-src 'self'",
-            "media-src 'self'",
+            # The app plays a downloaded file from a blob: the file's route needs the token.
+            "media-src 'self' blob:",
             "base-uri 'self'",
             "form-action 'self'",
             "object-src 'none'",

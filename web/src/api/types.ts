@@ -121,3 +121,49 @@ export interface ApiErrorBody {
 }
 
 export const ENDED: SaveStatus[] = ["succeeded", "partial", "failed"];
+
+export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+/** A download job (docs/api.md "Downloads"). */
+export interface Job {
+  id: string;
+  track_id: string;
+  status: JobStatus;
+  progress: number;
+  source_url: string | null;
+  file_name: string | null;
+  format: string | null;
+  bytes: number;
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
+  match: { title: string; uploader: string; duration_s: number; score: number } | null;
+}
+
+/** One change of a playlist's history (docs/api.md "History"). */
+export interface HistoryEvent {
+  id: string;
+  save_id: string;
+  at: string;
+  kind: Kind;
+  type: string;
+  playlist_id: string | null;
+  uri: string | null;
+  item: Playable | null;
+  occurrence: number | null;
+  position: number | null;
+  from_position: number | null;
+  before: string | null;
+  after: string | null;
+}
+
+/** An item a playlist ever held, with when it came and went. */
+export interface CumulativeEntry {
+  uri: string | null;
+  item: Playable | null;
+  occurrence: number;
+  first_seen: string;
+  last_seen: string;
+  present: boolean;
+  cycles: { added: string; removed: string | null }[];
+}

@@ -61,5 +61,11 @@ export const useSaves = defineStore("saves", () => {
     }
   }
 
-  return { history, current, running, error, load, start };
+  /** Deletes an ended save (204); the list drops it. */
+  async function remove(id: string): Promise<void> {
+    await session.client.request(`/api/v1/library/saves/${id}`, { method: "DELETE" });
+    history.value = history.value.filter((s) => s.id !== id);
+  }
+
+  return { history, current, running, error, load, start, remove };
 });
