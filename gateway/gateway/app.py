@@ -28,6 +28,7 @@ from gateway.routes import (
 )
 from gateway.routes.downloads import router as downloads_router
 from gateway.routes.retention import router as retention_router
+from gateway.routes.schedule import router as schedule_router
 from gateway.sessions import Sessions
 from gateway.settings import GatewaySettings
 from gateway.streams import ENDED, OpenStreams
@@ -102,6 +103,8 @@ def create_app(settings: GatewaySettings, internal_token: Credential | str) -> F
         app.router.routes.extend(module.router.routes)
     # Retention and deleting saves (docs/api.md "Retention and schedule").
     app.router.routes.extend(retention_router.routes)
+    # Automatic saves (docs/api.md "Automatic saves: the schedule").
+    app.router.routes.extend(schedule_router.routes)
     # Imports (docs/api.md "Imports"): plain bodies, no JSON route class; no path overlaps.
     app.router.routes.extend(imports.router.routes)
     # Downloads (docs/api.md "Downloads"), after the others: its paths overlap none of theirs.

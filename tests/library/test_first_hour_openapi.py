@@ -44,6 +44,8 @@ ERRORS: dict[Operation, set[int]] = {
     ("delete", "/api/v1/library/saves/{save_id}"): AUTHENTICATED | {404, 409},
     ("get", "/api/v1/library/retention"): AUTHENTICATED,
     ("put", "/api/v1/library/retention"): AUTHENTICATED | {400, 413, 422},
+    ("get", "/api/v1/library/schedule"): AUTHENTICATED,
+    ("put", "/api/v1/library/schedule"): AUTHENTICATED | {400, 413, 422},
     ("get", "/api/v1/library/diff"): AUTHENTICATED | {404},
     ("get", "/api/v1/playlists"): AUTHENTICATED | {404, 422},
     ("get", "/api/v1/playlists/{playlist_id}"): AUTHENTICATED | {404},

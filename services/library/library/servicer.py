@@ -21,6 +21,7 @@ from library.reads import Reads, paging
 from library.retention import PARTS
 from library.runs import SaveRunning, SaveRuns
 from library.saves import Save
+from library.schedule import Schedule, Schedules
 
 CUMULATIVE_MAX_LIMIT = 1000
 
@@ -120,6 +121,12 @@ def _diff_message(diff: Diff) -> library_pb2.DiffResponse:
     )
 
 
+def _schedule_message(schedule: Schedule | None) -> library_pb2.Schedule:
+    if schedule is None:
+        return library_pb2.Schedule()
+    return library_pb2.Schedule(every=schedule.every, next_at=_timestamp(schedule.next_at))
+
+
 class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
     def __init__(
         self,
@@ -129,12 +136,38 @@ class LibraryServicer(library_pb2_grpc.LibraryServiceServicer):
         ledger: Ledger | None = None,
         *,
         pruning: Pruning | None = None,
+        schedules: Schedules | None = None,
     ) -> None:
         self._runs = runs
         self._reads = reads
         self._diffs = diffs
         self._ledger = ledger
         self._pruning = pruning
+        self._schedules = schedules
+
+    def _the_schedules(self) -> Schedules:
+        if self._schedules is None:
+            raise errors.Unavailable("automatic saves are not set up")
+        return self._schedules
+
+    def GetSchedule(
+        self, request: library_pb2.GetScheduleRequest, context: Any
+    ) -> library_pb2.GetScheduleResponse:
+        schedule = self._the_schedules().get(request.user_id)
+        return library_pb2.GetScheduleResponse(schedule=_schedule_message(schedule))
+
+    def SetSchedule(
+        self, request: library_pb2.SetScheduleRequest, context: Any
+    ) -> library_pb2.SetScheduleResponse:
+        every = request.every if request.HasField("every") else None
+        schedule = self._the_schedules().set(request.user_id, every)
+        return library_pb2.SetScheduleResponse(schedule=_schedule_message(schedule))
+
+    def RunScheduledSaves(
+        self, request: library_pb2.RunScheduledSavesRequest, context: Any
+    ) -> library_pb2.RunScheduledSavesResponse:
+        started = self._the_schedules().run_due()
+        return library_pb2.RunScheduledSavesResponse(started=len(started))
 
     def _the_pruning(self) -> Pruning:
         if self._pruning is None:

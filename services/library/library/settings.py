@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from kit.metrics import MetricsSettings
@@ -36,6 +38,12 @@ class LibrarySettings(
     # Seconds between two prunings of every user's saves (each save also prunes its user's
     # when it ends).
     retention_interval_s: float = Field(default=86400.0, gt=0)
+    # Automatic saves (library.schedule): `on` runs them from this process's own scheduler;
+    # `off` leaves them to `python -m library run-scheduled` (a Kubernetes CronJob).
+    scheduler: Literal["on", "off"] = "on"
+    # Seconds between two looks for due automatic saves, and the most one look starts.
+    scheduler_interval_s: float = Field(default=60.0, gt=0)
+    scheduler_batch: int = Field(default=50, ge=1)
 
     @field_validator("retention")
     @classmethod

@@ -25,6 +25,8 @@ from library.pruning import Pruning, PruningTimer
 from library.reads import Reads
 from library.retention_store import RetentionStore
 from library.runs import SaveRuns
+from library.schedule import Scheduler, Schedules
+from library.schedule_store import ScheduleStore
 from library.servicer import LibraryServicer
 from library.settings import LibrarySettings
 from library.store import LibraryStore
@@ -45,10 +47,14 @@ class Library:
     backfill: Backfill | None = None
     # Pruning every user's saves daily (TAPEDECK_RETENTION_INTERVAL_S).
     pruning_timer: PruningTimer | None = None
+    # Starting automatic saves when due (none when TAPEDECK_SCHEDULER=off).
+    scheduler: Scheduler | None = None
 
     def close(self) -> None:
         """Ends running saves (interrupted), then lets go of channels and database, and
         stops serving metrics."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self.pruning_timer is not None:
             self.pruning_timer.stop()
         self.runs.close()
@@ -102,13 +108,28 @@ def build(
     )
     runs.recover()
     backfill = Backfill(ledger).start()
+    schedules = Schedules(
+        ScheduleStore(db),
+        lambda user_id: runs.start(user_id, (), full=False),
+        clock,
+        batch=settings.scheduler_batch,
+    )
     servicer = LibraryServicer(
-        runs, Reads(store, entities), Diffs(store, entities), ledger, pruning=pruning
+        runs,
+        Reads(store, entities),
+        Diffs(store, entities),
+        ledger,
+        pruning=pruning,
+        schedules=schedules,
     )
     address = settings.metrics_addr("library")
     endpoint = serve_metrics(address, registry) if address else None
     timer = PruningTimer(pruning, settings.retention_interval_s)
     timer.start()
+    scheduler = None
+    if settings.scheduler == "on":
+        scheduler = Scheduler(schedules, settings.scheduler_interval_s)
+        scheduler.start()
     return Library(
         servicer,
         runs,
@@ -118,4 +139,5 @@ def build(
         endpoint,
         backfill,
         pruning_timer=timer,
+        scheduler=scheduler,
     )
