@@ -266,7 +266,11 @@ class JobStore:
             paused = [p.source for p in s.scalars(sa.select(PauseRow).where(PauseRow.until > now))]
             ready = sa.or_(
                 sa.and_(JobRow.status == JobStatus.QUEUED.value, JobRow.not_before <= now),
-                sa.and_(JobRow.status == JobStatus.RUNNING.value, JobRow.lease_until < now),
+                sa.and_(
+                    JobRow.status == JobStatus.RUNNING.value,
+                    JobRow.lease_until < now,
+                    JobRow.cancel_requested.is_(False),
+                ),
             )
             query = sa.select(JobRow).where(ready)
             if paused:
@@ -285,6 +289,30 @@ class JobStore:
             row.started_at = now
             row.progress = 0.0
             return _job(row)
+
+    def reap(self, now: datetime) -> list[str]:
+        """Ends `cancelled` the jobs cancelled while running whose worker then died (their
+        lease passed): they are not run again. Answers their ids (their temporary folders
+        are left to clear)."""
+        with self._db.write() as s:
+            rows = list(
+                s.scalars(
+                    sa.select(JobRow)
+                    .where(
+                        JobRow.status == JobStatus.RUNNING.value,
+                        JobRow.lease_until < now,
+                        JobRow.cancel_requested.is_(True),
+                    )
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for row in rows:
+                row.status = JobStatus.CANCELLED.value
+                row.error = "cancelled"
+                row.finished_at = now
+                row.lease_until = None
+                row.cancel_requested = False
+            return [row.id for row in rows]
 
     def heartbeat(
         self, job: Job, worker: str, now: datetime, lease_s: float, progress: float

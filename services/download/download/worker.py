@@ -60,6 +60,8 @@ class Queue(Protocol):
 
     def pause(self, source: str, until: datetime, reason: str) -> None: ...
 
+    def reap(self, now: datetime) -> list[str]: ...
+
 
 @dataclass(frozen=True)
 class WorkerSettings:
@@ -164,6 +166,9 @@ class Workers:
         """Claims one job and runs it to its end; False when none was ready."""
         job = self._queue.claim(self.name, _now(), self._settings.lease_s)
         if job is None:
+            # Idle: end what was cancelled on a worker that died since.
+            for job_id in self._queue.reap(_now()):
+                clear_temporary(self._settings.downloads, job_id)
             return False
         attempt = Attempt(job)
         with self._lock:

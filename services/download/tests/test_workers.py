@@ -309,3 +309,26 @@ def test_yt_dlp_failures_are_sorted_into_what_the_worker_does_next() -> None:
     assert sorted_as("ERROR: [youtube] x: Video unavailable") == "Permanent"
     assert sorted_as("ERROR: unable to download video data: timed out") == "Transient"
     assert sorted_as("ERROR: something nobody foresaw") == "Transient"
+
+
+def test_a_job_cancelled_while_its_worker_was_dead_is_not_run_again(
+    db: Database, audio: AudioServer, tmp_path: Path
+) -> None:
+    store = JobStore(db)
+    downloads = tmp_path / "downloads"
+    [job] = store.add("u1", [NewJob(TRACK, "url")], datetime.now(UTC))
+    # A worker claims it, writes half a file, and dies; the user cancels meanwhile.
+    claimed = store.claim("dead-worker", datetime.now(UTC), lease_s=0.2)
+    assert claimed is not None and claimed.id == job.id
+    partial = downloads / PARTIAL / job.id
+    partial.mkdir(parents=True)
+    (partial / "audio.wav.part").write_bytes(b"RIFF half")
+    store.cancel("u1", job.id, datetime.now(UTC))
+    workers = Workers(store, settings(downloads, audio)).start()
+    try:
+        done = ended(store, job)
+    finally:
+        workers.stop()
+    assert done.status == JobStatus.CANCELLED and done.attempts == 1
+    assert sum(audio.requests.values()) == 0
+    assert not partial.exists()
