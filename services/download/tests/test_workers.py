@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from yt_dlp.utils import DownloadError
 from download.downloads import Downloads
 from download.fetch import Fetched, FetchSettings, classify
 from download.files import PARTIAL
-from download.jobs import ENDED, Job, JobStatus, NewJob, TrackInfo
+from download.jobs import ENDED, Job, Jobs, JobStatus, NewJob, Order, TrackInfo
 from download.paths import safe_name
 from download.store import DownloadStore, JobStore
 from download.wiring import MIGRATIONS
@@ -332,3 +332,42 @@ def test_a_job_cancelled_while_its_worker_was_dead_is_not_run_again(
     assert done.status == JobStatus.CANCELLED and done.attempts == 1
     assert sum(audio.requests.values()) == 0
     assert not partial.exists()
+
+
+class SavedTracks:
+    """The user's saved tracks, as the library service would answer them."""
+
+    def __init__(self, *tracks: TrackInfo) -> None:
+        self.by_id = {t.id: t for t in tracks}
+
+    def tracks(self, user_id: str, track_ids: Sequence[str]) -> list[TrackInfo]:
+        return [self.by_id[t] for t in track_ids]
+
+    def playlist_tracks(self, user_id: str, playlist_id: str) -> list[TrackInfo]:
+        return list(self.by_id.values())
+
+    def liked_tracks(self, user_id: str) -> list[TrackInfo]:
+        return list(self.by_id.values())
+
+
+def test_a_file_deleted_from_disk_is_downloaded_again_on_request(
+    sqlite_db: Database, audio: AudioServer, tmp_path: Path
+) -> None:
+    store = JobStore(sqlite_db)
+    downloads = tmp_path / "downloads"
+    jobs = Jobs(store, SavedTracks(TRACK), downloads, default_source="url")
+    workers = Workers(store, settings(downloads, audio)).start()
+    try:
+        [job] = jobs.enqueue("u1", Order(track_ids=[TRACK.id]), datetime.now(UTC))
+        first = ended(store, job)
+        (downloads / first.path).unlink()
+        [again] = jobs.enqueue("u1", Order(track_ids=[TRACK.id]), datetime.now(UTC))
+        assert again.id == first.id and again.status == JobStatus.QUEUED
+        # Gone from the finished downloads the exports read, until it is back.
+        assert Downloads(DownloadStore(sqlite_db)).downloaded("u1", [TRACK.id]) == []
+        second = ended(store, again)
+    finally:
+        workers.stop()
+    assert second.status == JobStatus.SUCCEEDED
+    assert (downloads / second.path).is_file()
+    assert audio.requests[f"/{TRACK.id}.wav"] == 4
