@@ -56,6 +56,15 @@ class ConflictWith(errors.Conflict):
         self.extra = dict(extra)
 
 
+class ForbiddenWith(errors.PermissionDenied):
+    """A 403 whose answer says what to do (docs/api.md: `scope_required` with the
+    `login_url` that asks for the missing consent): `extra` is merged into the error body."""
+
+    def __init__(self, message: str, extra: Mapping[str, Any], *, code: str) -> None:
+        super().__init__(message, code=code)
+        self.extra = dict(extra)
+
+
 def error_response(
     status: int,
     code: str,
@@ -89,7 +98,7 @@ def response_for(error: errors.TapedeckError) -> JSONResponse:
             "a backend service is unavailable; try again shortly",
             {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)},
         )
-    if isinstance(error, ConflictWith):
+    if isinstance(error, ConflictWith | ForbiddenWith):
         return error_response(status, error.code, error.message, extra=error.extra)
     return error_response(status, error.code, error.message)
 

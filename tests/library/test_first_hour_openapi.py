@@ -58,7 +58,7 @@ ERRORS: dict[Operation, set[int]] = {
     ("get", "/api/v1/exports/library.zip"): AUTHENTICATED | {400, 404},
     ("get", "/api/v1/exports/library.xml"): AUTHENTICATED | {404, 422},
     ("get", "/api/v1/exports/playlists/{playlist_id}.m3u8"): AUTHENTICATED | {404, 422},
-    ("post", "/api/v1/restores"): AUTHENTICATED | {400, 404, 413, 422},
+    ("post", "/api/v1/restores"): AUTHENTICATED | {400, 403, 404, 413, 422},
     ("get", "/api/v1/restores"): AUTHENTICATED | {422},
     ("get", "/api/v1/restores/{restore_id}"): AUTHENTICATED | {404},
     ("delete", "/api/v1/restores/{restore_id}"): AUTHENTICATED | {404},

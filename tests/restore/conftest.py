@@ -68,8 +68,11 @@ class Api:
     def wait(self, path: str, timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
-            found: dict[str, Any] = self.get(path).json()
-            if found["status"] in ENDED:
+            answer = self.get(path)
+            # A restarted service answers 503 until the gateway reaches it again.
+            assert answer.status_code in (200, 503), answer.text
+            found: dict[str, Any] = answer.json()
+            if answer.status_code == 200 and found["status"] in ENDED:
                 return found
             assert time.monotonic() < deadline, f"not ended in {timeout}s: {found}"
             time.sleep(0.05)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+import requests
 from teststack.stack import Stack
 
 from library.restores.edits import plan_edits
@@ -150,3 +152,40 @@ def test_bad_requests_are_refused_and_write_nothing(
     assert api.get("/api/v1/restores").json()["total"] == 0
     assert api.get(f"/api/v1/restores/{'f' * 32}").status_code == 404
     assert emulator.writes()["total"] == 0
+
+
+def test_a_first_restore_asks_for_the_write_scopes_once(emulator: Emulator, stack: Stack) -> None:
+    """A login asks for the read scopes only; a restore then answers 403 scope_required with
+    the login that asks for the write scopes (a second consent), after which it runs."""
+    reader = Api(stack.url, stack.login(USER))
+    save = reader.save()
+    body = {"source": {"save": save["id"]}, "liked": True}
+    refused = reader.post("/api/v1/restores", body)
+    assert refused.status_code == 403, refused.text
+    answer = refused.json()
+    assert answer["error"]["code"] == "scope_required"
+    assert reader.post("/api/v1/restores", body | {"dry_run": True}).status_code == 200
+    assert emulator.writes()["total"] == 0
+
+    with requests.Session() as browser:
+        start = browser.get(f"{stack.url}{answer['login_url']}", allow_redirects=False, timeout=10)
+        assert start.status_code == 302
+        authorize = urlsplit(start.headers["location"])
+        asked = parse_qs(authorize.query)["scope"][0].split()
+        assert {"playlist-modify-private", "user-library-modify"} <= set(asked)
+        query = parse_qs(authorize.query) | {"emulator_user": [USER]}
+        approved = requests.get(
+            urlunsplit(authorize._replace(query=urlencode(query, doseq=True))),
+            allow_redirects=False,
+            timeout=10,
+        )
+        callback = urlsplit(approved.headers["location"])
+        gateway = urlsplit(stack.url)
+        back = browser.get(
+            urlunsplit(callback._replace(scheme=gateway.scheme, netloc=gateway.netloc)),
+            headers={"Accept": "application/json"},
+            timeout=10,
+        )
+    assert back.status_code == 200, back.text
+    granted = Api(stack.url, back.json()["token"])
+    assert granted.restore(body)["status"] == "succeeded"

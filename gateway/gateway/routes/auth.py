@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import grpc
 from fastapi import APIRouter, Cookie, Query, Request, Response
@@ -79,11 +79,18 @@ SET_LOGIN_COOKIE = {
     },
 )
 async def login(
-    request: Request, backends: BackendsDep, return_to: ShortText = "/"
+    request: Request,
+    backends: BackendsDep,
+    return_to: ShortText = "/",
+    scope: Literal["restore"] | None = None,
 ) -> RedirectResponse:
+    """`scope=restore`: the second consent a first restore needs (Spotify's write scopes on
+    top of the read ones); a first login never asks for them."""
     answer = await backends.auth.StartLogin(
         auth_pb2.StartLoginRequest(
-            return_to=return_to, client_address=request.client.host if request.client else ""
+            return_to=return_to,
+            client_address=request.client.host if request.client else "",
+            write_scopes=scope == "restore",
         )
     )
     response = RedirectResponse(answer.authorize_url, status_code=302)

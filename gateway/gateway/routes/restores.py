@@ -16,6 +16,7 @@ from tapedeck.restore.v1 import restore_pb2, restore_pb2_grpc
 from gateway.backends import Backends
 from gateway.bodies import JsonBodyRoute
 from gateway.deps import BackendsDep, CurrentUser
+from gateway.errors import ForbiddenWith
 from gateway.library_json import _time
 from gateway.openapi import AUTHENTICATED, error_responses
 from gateway.paging import Limit, Offset, page_response
@@ -83,7 +84,7 @@ def _stub(backends: Backends) -> restore_pb2_grpc.RestoreServiceStub:
     response_description="the restore, queued",
     responses={
         200: {"model": Restore, "description": "a dry run: its plan, nothing written"},
-        **error_responses(400, *AUTHENTICATED, 404, 413, 422),
+        **error_responses(400, *AUTHENTICATED, 403, 404, 413, 422),
     },
 )
 async def start_restore(
@@ -98,10 +99,26 @@ async def start_restore(
     source = body.source or SourceBody()
     if source.save and source.import_:
         raise errors.InvalidArgument("source: a save or an import, not both")
+    try:
+        answer = await _start(backends, user.id, source, body)
+    except grpc.aio.AioRpcError as failed:
+        error = error_from_rpc(failed)
+        if error.code != "scope_required":
+            raise
+        # The second consent: a login that asks for the write scopes, back to the app.
+        raise ForbiddenWith(
+            error.message, {"login_url": "/auth/login?scope=restore&return_to=/"}, code=error.code
+        ) from None
+    return JSONResponse(restore_json(answer.restore), status_code=200 if body.dry_run else 202)
+
+
+async def _start(
+    backends: Backends, user_id: str, source: SourceBody, body: RestoreRequest
+) -> restore_pb2.StartRestoreResponse:
     playlists = body.playlists
-    answer = await _stub(backends).StartRestore(
+    answer: restore_pb2.StartRestoreResponse = await _stub(backends).StartRestore(
         restore_pb2.StartRestoreRequest(
-            user_id=user.id,
+            user_id=user_id,
             source_save=source.save or "",
             source_import=source.import_ or "",
             selection=restore_pb2.Selection(
@@ -115,7 +132,7 @@ async def start_restore(
             dry_run=body.dry_run,
         )
     )
-    return JSONResponse(restore_json(answer.restore), status_code=200 if body.dry_run else 202)
+    return answer
 
 
 @router.get(

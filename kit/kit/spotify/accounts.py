@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
@@ -29,6 +29,12 @@ SCOPES = (
     "playlist-read-private playlist-read-collaborative user-library-read "
     "user-follow-read user-read-private"
 )
+# Asked for on top, only when a person first restores (a second consent): writing playlists
+# and the library. `user-follow-modify` is asked too, though no 2026 endpoint lets a
+# development-mode app follow an artist, so that Tapedeck can when Spotify allows it.
+WRITE_SCOPES = (
+    "playlist-modify-private playlist-modify-public user-library-modify user-follow-modify"
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,8 @@ class TokenSet:
     # None when Spotify did not rotate it: keep the one you have.
     refresh_token: str | None
     expires_at: float
+    # The scopes Spotify granted, as its token answer says ("" when it did not say).
+    scope: str = ""
 
 
 class SpotifyAccounts:
@@ -77,8 +85,16 @@ class SpotifyAccounts:
         oauth.OAUTH_TOKEN_URL = f"{self._accounts_url}/api/token"
         return oauth
 
-    def authorize_url(self, state: str, code_challenge: str) -> str:
+    def authorize_url(self, state: str, code_challenge: str, write_scopes: bool = False) -> str:
+        """`write_scopes`: ask for WRITE_SCOPES too (a restore's second consent)."""
         url: str = self._oauth.get_authorize_url(state=state)
+        if write_scopes:
+            parts = urlsplit(url)
+            query = [
+                (k, f"{v} {WRITE_SCOPES}" if k == "scope" else v)
+                for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            ]
+            url = urlunsplit(parts._replace(query=urlencode(query)))
         pkce = urlencode({"code_challenge": code_challenge, "code_challenge_method": "S256"})
         return f"{url}&{pkce}"
 
@@ -159,4 +175,5 @@ def _token_set(info: dict[str, Any]) -> TokenSet:
         access_token=info["access_token"],
         refresh_token=info.get("refresh_token"),
         expires_at=float(expires_at),
+        scope=str(info.get("scope") or ""),
     )

@@ -11,3 +11,5 @@ class SealedCredentials:
     access_token: bytes
     refresh_token: bytes
     expires_at: datetime
+    # The scopes the person granted at their last login (a restore needs the write scopes).
+    scope: str = ""

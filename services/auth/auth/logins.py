@@ -8,6 +8,7 @@ address and in all, so anonymous /auth/login calls cannot grow the database with
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -64,7 +65,7 @@ class LoginStore(Protocol):
 
 
 class Accounts(Protocol):
-    def authorize_url(self, state: str, code_challenge: str) -> str: ...
+    def authorize_url(self, state: str, code_challenge: str, write_scopes: bool = False) -> str: ...
     def exchange_code(self, code: str, code_verifier: str) -> TokenSet: ...
     def current_user(self, access_token: str) -> dict[str, Any]: ...
 
@@ -139,7 +140,11 @@ class Logins:
         self._caps = caps
         self._clock = clock
 
-    def start(self, return_to: str, client_address: str) -> StartedLogin:
+    def start(
+        self, return_to: str, client_address: str, write_scopes: bool = False
+    ) -> StartedLogin:
+        """`write_scopes`: the second consent a first restore asks for (Spotify's write
+        scopes on top of the read ones)."""
         path = safe_return_to(return_to)
         state = secrets.token_urlsafe(32)
         nonce = secrets.token_urlsafe(32)
@@ -164,7 +169,9 @@ class Logins:
                 retry_after_s=max(1, math.ceil(wait)),
             )
         return StartedLogin(
-            authorize_url=self._accounts.authorize_url(state, code_challenge(verifier)),
+            authorize_url=self._accounts.authorize_url(state, code_challenge(verifier), True)
+            if write_scopes
+            else self._accounts.authorize_url(state, code_challenge(verifier)),
             state=state,
             browser_nonce=nonce,
             expires_in=int(self._state_ttl.total_seconds()),
@@ -194,7 +201,10 @@ class Logins:
             new_id=uuid.uuid4().hex,
             spotify_id=profile["id"],
             profile_json=json.dumps(profile, ensure_ascii=False),
-            credentials=self._seal(tokens.access_token, tokens.refresh_token or "", expires_at),
+            credentials=dataclasses.replace(
+                self._seal(tokens.access_token, tokens.refresh_token or "", expires_at),
+                scope=tokens.scope,
+            ),
             now=now,
         )
         jwt = self._issuer.issue(user.id, int(now.timestamp()))

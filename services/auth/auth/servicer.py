@@ -94,7 +94,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
     def StartLogin(
         self, request: auth_pb2.StartLoginRequest, context: Any
     ) -> auth_pb2.StartLoginResponse:
-        started = self._logins.start(request.return_to, request.client_address)
+        started = self._logins.start(
+            request.return_to, request.client_address, request.write_scopes
+        )
         return auth_pb2.StartLoginResponse(
             authorize_url=started.authorize_url,
             state=started.state,
@@ -139,7 +141,9 @@ class AuthServicer(auth_pb2_grpc.AuthServiceServicer):
             request.user_id, rejected=request.rejected_token or None
         )
         return auth_pb2.GetSpotifyTokenResponse(
-            access_token=token, expires_at=_timestamp(expires_at.timestamp())
+            access_token=token,
+            expires_at=_timestamp(expires_at.timestamp()),
+            scope=self._tokens.scope(request.user_id),
         )
 
     def GetPublicKeys(

@@ -66,6 +66,11 @@ class SpotifyTokens:
         with self._locks_guard:
             return self._locks[user_id]
 
+    def scope(self, user_id: str) -> str:
+        """The scopes the person granted at their last login ("" when unknown)."""
+        sealed = self._store.get_credentials(user_id)
+        return sealed.scope if sealed is not None else ""
+
     def access_token(self, user_id: str, rejected: str | None = None) -> tuple[str, datetime]:
         try:
             return self._access_token(user_id, rejected)

@@ -41,6 +41,8 @@ class CredentialRow(Base):
     access_token: Mapped[bytes] = mapped_column(sa.LargeBinary)
     refresh_token: Mapped[bytes] = mapped_column(sa.LargeBinary)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Granted at the last login; refreshes keep it.
+    scope: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class LoginStateRow(Base):
@@ -183,6 +185,7 @@ class AuthStore:
                     access_token=credentials.access_token,
                     refresh_token=credentials.refresh_token,
                     expires_at=credentials.expires_at,
+                    scope=credentials.scope,
                 )
             )
             # Every login: its profile may have changed, and watchers drop what they cached.
@@ -200,7 +203,7 @@ class AuthStore:
             row = s.get(CredentialRow, user_id)
             if row is None:
                 return None
-            return SealedCredentials(row.access_token, row.refresh_token, row.expires_at)
+            return SealedCredentials(row.access_token, row.refresh_token, row.expires_at, row.scope)
 
     @contextmanager
     def refreshing(self, user_id: str) -> Iterator[CredentialsInRefresh]:

@@ -49,6 +49,13 @@ from library.restores.store import RestoreStore
 log = logging.getLogger(__name__)
 
 ClientFor = Callable[[str], SpotifyClient]
+# The scopes a user granted at their last login.
+ScopesOf = Callable[[str], frozenset[str]]
+# What writing needs: playlists (private ones, and public ones a replace may meet) and the
+# library. Following artists has no 2026 endpoint, so its scope is asked for, not needed.
+NEEDED_SCOPES = frozenset(
+    ["playlist-modify-private", "playlist-modify-public", "user-library-modify"]
+)
 # Spotify's cap on a playlist description.
 _DESCRIPTION_MAX = 300
 
@@ -86,6 +93,7 @@ class RestoreJobs:
         imports: Imports,
         client_for: ClientFor,
         *,
+        scopes_of: ScopesOf | None = None,
         workers: int = 4,
         retry_for_s: float = 300.0,
         backoff_s: float = 0.5,
@@ -95,6 +103,7 @@ class RestoreJobs:
         self._reads = reads
         self._imports = imports
         self._client_for = client_for
+        self._scopes_of = scopes_of
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="restore")
         self._retry_for_s = retry_for_s
         self._backoff_s = backoff_s
@@ -128,6 +137,14 @@ class RestoreJobs:
             )
         if source_save and source_import:
             raise errors.InvalidArgument("source: a save or an import, not both")
+        if not dry_run and self._scopes_of is not None:
+            missing = NEEDED_SCOPES - self._scopes_of(user_id)
+            if missing:
+                raise errors.PermissionDenied(
+                    "restoring writes to Spotify: log in again to grant "
+                    + ", ".join(sorted(missing)),
+                    code="scope_required",
+                )
         restore = Restore(
             id=uuid.uuid4().hex,
             user_id=user_id,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
+from tapedeck.auth.v1 import auth_pb2, auth_pb2_grpc
 
 from kit.channels import open_channel
 from kit.credentials import credential_for
 from kit.database import Database
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
 from kit.spotify.tokens import AuthTokens
+from kit.status import error_from_rpc
 from kit.tls import GrpcTls
 from library.entity_clients import GrpcEntities
 from library.kinds import SERVICE_OF
@@ -68,11 +70,23 @@ def build_restores(
         )
 
     imports = Imports(db)
+    tokens_stub = auth_pb2_grpc.AuthServiceStub(auth)
+
+    def scopes_of(user_id: str) -> frozenset[str]:
+        try:
+            answer = tokens_stub.GetSpotifyToken(
+                auth_pb2.GetSpotifyTokenRequest(user_id=user_id), timeout=settings.rpc_timeout_s
+            )
+        except grpc.RpcError as exc:
+            raise error_from_rpc(exc) from None
+        return frozenset(answer.scope.split())
+
     jobs = RestoreJobs(
         RestoreStore(db),
         reads,
         imports,
         client_for,
+        scopes_of=scopes_of,
         workers=settings.restore_workers,
         retry_for_s=settings.restore_retry_s,
     )
