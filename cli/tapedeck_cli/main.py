@@ -8,13 +8,13 @@ from typing import Annotated
 
 import typer
 
-from tapedeck_cli.commands import account, exports, listing, saves
+from tapedeck_cli.commands import account, downloads, exports, history, listing, restores, saves
 from tapedeck_cli.exits import CliError
 from tapedeck_cli.session import DEFAULT_SERVER, Session, server_url
 
 app = typer.Typer(
-    help="Tapedeck from the command line: save your Spotify library, list it, compare saves "
-    "and export it, through a Tapedeck server's HTTP API.",
+    help="Tapedeck from the command line: save your Spotify library, list it, compare saves, "
+    "export, restore and download it, through a Tapedeck server's HTTP API.",
     no_args_is_help=True,
     # A bug's traceback stays plain: Rich's would print local variables, tokens among them.
     pretty_exceptions_enable=False,
@@ -55,6 +55,10 @@ app.command()(saves.save)
 app.command("ls")(listing.ls)
 app.command()(saves.diff)
 app.command()(exports.export)
+app.command()(history.history)
+app.command("import")(restores.import_file)
+app.command()(restores.restore)
+app.command()(downloads.download)
 
 
 def run() -> None:

@@ -47,3 +47,9 @@ def test_diff_shows_what_changed_between_the_last_two_saves(
         for saved in api.get("/api/v1/tracks", save=first["id"], limit=100).json()["items"]
     ]
     assert liked[0] not in [saved["track"]["id"] for saved in old]
+
+    # The playlist's history: its items as first saved, then the two added and the one removed.
+    events = logged_in.json("history", owned["id"])
+    newest = [e for e in events if e["save_id"] == second["id"]]
+    assert sorted(e["type"] for e in newest) == ["added", "added", "removed"]
+    assert events == api.get(f"/api/v1/playlists/{owned['id']}/history", limit=100).json()["items"]

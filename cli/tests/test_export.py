@@ -3,6 +3,7 @@ or the one given; an existing file is kept unless --force; a refused export leav
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import plistlib
@@ -29,6 +30,14 @@ def test_exports_are_the_servers_files_byte_for_byte(
     assert wrote["file"] == written.name
     assert wrote["bytes"] == len(server_csv.content)
     assert written.read_bytes() == server_csv.content
+
+    # The CSV imported back: a source a restore can use.
+    imported = logged_in.json("import", written.name)
+    assert imported["format"].startswith("exportify")
+    rows = list(csv.reader(io.StringIO(server_csv.content.decode())))[1:]
+    [playlist] = imported["playlists"]
+    assert playlist["name"] == written.stem
+    assert playlist["items"] + playlist["unresolved"] == len(rows), (playlist, len(rows))
 
     # An existing file is kept, unless --force.
     written.write_text("mine")

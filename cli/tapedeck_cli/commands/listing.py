@@ -19,7 +19,10 @@ class What(StrEnum):
     albums = "albums"
     artists = "artists"
     saves = "saves"
+    downloads = "downloads"
 
+
+READS = (What.playlists, What.tracks, What.albums, What.artists)
 
 PATHS = {
     What.playlists: "/api/v1/playlists",
@@ -27,6 +30,7 @@ PATHS = {
     What.albums: "/api/v1/albums",
     What.artists: "/api/v1/artists",
     What.saves: "/api/v1/library/saves",
+    What.downloads: "/api/v1/downloads",
 }
 
 
@@ -46,13 +50,13 @@ def ls(
     """List what the saves hold, every page of it.
 
     tracks are Liked Songs, or a playlist's items with --playlist; saves are the saves
-    themselves, newest first. In a terminal a table; in a pipe one tab-separated line per
+    themselves and downloads the download jobs, newest first. In a terminal a table; in a pipe one tab-separated line per
     row; --json for the objects as stored.
     """
     if playlist is not None and what is not What.tracks:
         raise typer.BadParameter("--playlist goes with tracks only", param_hint="--playlist")
-    if save is not None and what is What.saves:
-        raise typer.BadParameter("--save does not go with saves", param_hint="--save")
+    if save is not None and what in (What.saves, What.downloads):
+        raise typer.BadParameter(f"--save does not go with {what.value}", param_hint="--save")
     path = PATHS[what] if playlist is None else f"/api/v1/playlists/{playlist}/tracks"
     client = session(ctx).client()
     try:
@@ -61,7 +65,7 @@ def ls(
             print_json_array(items)
             return
         columns, rows = _table(what, playlist is not None, items)
-        if print_rows(columns, rows) == 0 and what is not What.saves:
+        if print_rows(columns, rows) == 0 and what in READS:
             _explain_empty(client, path, save)
     finally:
         client.close()
@@ -96,6 +100,8 @@ def _table(
             [a.get("id") or "", a.get("name") or "", ", ".join(a.get("genres") or [])]
             for a in items
         )
+    if what is What.downloads:
+        return ["ID", "Track", "Status", "Progress", "File"], (_job(j) for j in items)
     return ["ID", "Status", "Started", "Counts", "Requests"], (_save(s) for s in items)
 
 
@@ -155,6 +161,17 @@ def _save(s: dict[str, Any]) -> list[str]:
         (s.get("started_at") or s.get("created_at") or "")[:16].replace("T", " "),
         held,
         str(s.get("spotify_requests", "")),
+    ]
+
+
+def _job(job: dict[str, Any]) -> list[str]:
+    progress = job.get("progress")
+    return [
+        job["id"],
+        job.get("track_id") or "",
+        job.get("status") or "",
+        f"{progress:.0%}" if isinstance(progress, (int, float)) else "",
+        job.get("file_name") or job.get("error") or "",
     ]
 
 
