@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,8 @@ _BLOCKED = {
     "n challenge": "yt-dlp could not solve YouTube's signature challenge: install deno (or "
     "node) on the download workers and update yt-dlp",
 }
+# What yt-dlp says when YouTube's formats could not be read (after a JS-runtime warning).
+_FORMAT_MISSING = ("requested format is not available", "only images are available")
 # Failures of one video that no retry fixes.
 _UNAVAILABLE = {
     "confirm your age": "age-restricted: YouTube requires a signed-in adult account",
@@ -146,25 +148,29 @@ def fetch(
 
 def _search(wanted: Track, asked: list[str], source: str, settings: FetchSettings) -> Match:
     candidates: list[Candidate] = []
-    options = {**_base_options(settings), "extract_flat": "in_playlist", "skip_download": True}
+    # YouTube's flat results carry title, channel, duration and views; SoundCloud's only
+    # addresses, so each of its results is resolved (a request each).
+    flat = "in_playlist" if source == "youtube" else False
+    options = {**_base_options(settings), "extract_flat": flat, "skip_download": True}
     with YoutubeDL(options) as ydl:  # type: ignore[arg-type]
         for n, query in enumerate(asked):
             try:
                 info = ydl.extract_info(query, download=False)
             except DownloadError as exc:
-                raise classify(exc) from None
+                raise classify(exc, warnings=ydl.params["logger"].warnings) from None
             from_isrc = n == 0 and bool(wanted.isrc) and len(asked) > 1
             for entry in (info or {}).get("entries") or ():
                 candidate = _candidate(entry, source, from_isrc)
                 if candidate is not None:
                     candidates.append(candidate)
             picked = pick(wanted, candidates)
+            # A match among the ISRC's results ends the search; else the text query's join.
             if isinstance(picked, Match):
                 return picked
-    picked = pick(wanted, candidates)
-    if isinstance(picked, Match):
-        return picked
-    raise Permanent(picked.reason)
+    final = pick(wanted, candidates)
+    if isinstance(final, Match):
+        return final
+    raise Permanent(final.reason)
 
 
 def _candidate(entry: dict[str, Any], source: str, from_isrc: bool) -> Candidate | None:
@@ -243,10 +249,11 @@ def _download(
     ydl = _downloader.get(settings)
     ydl.params["outtmpl"] = {"default": str(folder / "audio.%(ext)s")}
     _downloader.hook = hook
+    ydl.params["logger"].take()
     try:
         info = ydl.extract_info(url, download=True)
     except DownloadError as exc:
-        raise classify(exc, match=match, url=url) from None
+        raise classify(exc, match=match, url=url, warnings=ydl.params["logger"].take()) from None
     finally:
         _downloader.hook = lambda _status: None
     if stopped():
@@ -297,7 +304,16 @@ def _base_options(settings: FetchSettings) -> dict[str, Any]:
 
 class _Quiet:
     """yt-dlp's logger: its chatter at debug level; its errors are raised and sorted, so
-    they are not also logged here."""
+    they are not also logged here. Its warnings are kept until the next call: YouTube's
+    "no JavaScript runtime" is a warning, and the error after it only says a format is
+    missing."""
+
+    def __init__(self) -> None:
+        self.warnings: list[str] = []
+
+    def take(self) -> list[str]:
+        taken, self.warnings = self.warnings, []
+        return taken
 
     def debug(self, message: str) -> None:
         log.debug("yt-dlp: %s", message)
@@ -307,15 +323,27 @@ class _Quiet:
 
     def warning(self, message: str) -> None:
         log.debug("yt-dlp warning: %s", message)
+        self.warnings = [*self.warnings[-9:], message]
 
     def error(self, message: str) -> None:
         log.debug("yt-dlp error: %s", message)
 
 
-def classify(exc: DownloadError, *, match: MatchInfo | None = None, url: str = "") -> FetchError:
-    """What a yt-dlp failure means for the job."""
+def classify(
+    exc: DownloadError,
+    *,
+    match: MatchInfo | None = None,
+    url: str = "",
+    warnings: Sequence[str] = (),
+) -> FetchError:
+    """What a yt-dlp failure means for the job. `warnings`: what yt-dlp warned of on the
+    way (a missing format after a "no JavaScript runtime" warning is the runtime's fault)."""
     cause = (exc.exc_info or (None, None, None))[1]
     text = str(exc).lower()
+    if any(m in text for m in _FORMAT_MISSING) and any(
+        "javascript runtime" in w.lower() or "js runtime" in w.lower() for w in warnings
+    ):
+        return SourceBlocked(_BLOCKED["javascript runtime"], match=match, url=url)
     for needle, reason in _BLOCKED.items():
         if needle in text:
             return SourceBlocked(reason, match=match, url=url)

@@ -18,7 +18,7 @@ from teststack.audio import AudioServer, Slow
 from yt_dlp.utils import DownloadError
 
 from download.downloads import Downloads
-from download.fetch import Fetched, FetchSettings, classify
+from download.fetch import Fetched, FetchSettings, SourceBlocked, classify
 from download.files import PARTIAL
 from download.jobs import ENDED, Job, Jobs, JobStatus, NewJob, Order, TrackInfo
 from download.paths import safe_name
@@ -304,6 +304,13 @@ def test_yt_dlp_failures_are_sorted_into_what_the_worker_does_next() -> None:
         sorted_as("WARNING: [youtube] No supported JavaScript runtime could be found")
         == "SourceBlocked"
     )
+    # yt-dlp warns of the missing runtime, then only says the format is missing.
+    runtime = classify(
+        DownloadError("ERROR: [youtube] x: Requested format is not available"),
+        warnings=["[youtube] No supported JavaScript runtime could be found."],
+    )
+    assert isinstance(runtime, SourceBlocked) and "deno" in runtime.reason
+    assert sorted_as("ERROR: [youtube] x: Requested format is not available") == "Transient"
     assert sorted_as("ERROR: [youtube] x: Sign in to confirm your age") == "Permanent"
     assert sorted_as("ERROR: [youtube] x: Private video") == "Permanent"
     assert sorted_as("ERROR: [youtube] x: Video unavailable") == "Permanent"
