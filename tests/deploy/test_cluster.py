@@ -46,6 +46,15 @@ EMULATOR_HOST = "127.0.0.10"
 # is on 127.0.0.1: Spotify takes a plain-HTTP redirect URI on that address only.
 HOSTS = {name: f"127.0.0.{11 + i}" for i, name in enumerate(SERVICES)} | {"gateway": "127.0.0.1"}
 CLIENT_ID = "tapedeck-cluster-test"
+# Values that mean the same on one machine as on a cluster.
+AS_IN_THE_MANIFEST = {
+    "TAPEDECK_LOG_LEVEL",
+    "TAPEDECK_DOWNLOAD_EMBEDDED_WORKER",
+    "TAPEDECK_DOWNLOAD_CONCURRENCY",
+    "TAPEDECK_SCHEDULER",
+}
+# The processes a cluster runs: the manifests' Deployments.
+PROCESSES = (*SERVICES, "download-worker", "gateway")
 
 
 def _free_port(host: str) -> int:
@@ -87,7 +96,7 @@ def _value(name: str, value: Any, process: str, cluster: Cluster) -> str:
         return str(cluster.root / "data" / process)
     if name == "TAPEDECK_DOWNLOADS_DIR":
         return str(cluster.root / "downloads")
-    if name == "TAPEDECK_LOG_LEVEL":
+    if name in AS_IN_THE_MANIFEST:
         return str(value)
     if name == "TAPEDECK_HTTP_HOST":
         return HOSTS["gateway"]
@@ -110,7 +119,7 @@ def _environment(
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAPEDECK_")}
     for name, value in environment(container, objects).items():
         env[name] = _value(name, value, process, cluster)
-    if process != "gateway":
+    if process in SERVICES:
         # The one difference from a cluster: Spotify is the emulator (the manifests leave
         # Spotify's URLs at their defaults).
         env["TAPEDECK_SPOTIFY_API_URL"] = f"{cluster.emulator_url}/v1"
@@ -187,6 +196,8 @@ def cluster(
     python = sys.executable
     objects = base_objects()
     deployments = by_kind(objects, "Deployment")
+    # A Deployment added to the manifests is a process this test must run too.
+    assert set(deployments) == set(PROCESSES)
     try:
         emulator = _spawn(
             cluster,
@@ -222,11 +233,12 @@ def cluster(
                 migrate(engine, migrations_of(package))
             finally:
                 engine.dispose()
-        for name in (*SERVICES, "gateway"):
+        for name in PROCESSES:
             (container,) = containers(deployments[name])
             env = _environment(container, objects, name, cluster)
-            # What each image runs (deploy/Dockerfile): python -m <name>.
-            cluster.processes[name] = _spawn(cluster, name, [python, "-m", name], env)
+            # The manifest's command, else what the image runs (deploy/Dockerfile's CMD).
+            command = container.get("command", ["python", "-m", name])
+            cluster.processes[name] = _spawn(cluster, name, [python, *command[1:]], env)
         _wait_listening(EMULATOR_HOST, emulator_port, emulator, "the emulator")
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
@@ -330,6 +342,8 @@ def test_login_save_read_and_export_on_the_cluster(cluster: Cluster) -> None:
 
 
 def test_every_service_kept_its_data_in_its_own_postgresql_database(cluster: Cluster) -> None:
+    # Every process is still up, the download workers (which take no calls) among them.
+    assert {n: p.returncode for n, p in cluster.processes.items() if p.poll() is not None} == {}
     # Nothing fell back to SQLite in a data directory.
     assert not list(cluster.root.rglob("*.db")), list(cluster.root.rglob("*.db"))
     for name, url in cluster.databases.items():

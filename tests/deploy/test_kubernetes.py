@@ -36,6 +36,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "library": LibrarySettings,
     **dict.fromkeys(ENTITY_SERVICES, EntitySettings),
     "download": DownloadSettings,
+    "download-worker": DownloadSettings,
     "gateway": GatewaySettings,
 }
 
@@ -143,6 +144,7 @@ def test_each_pod_gets_only_the_secrets_it_needs() -> None:
                 ("tapedeck-internal", "internal-token"),
                 ("tapedeck-databases", name),
             }
+    assert secrets("download-worker") == {("tapedeck-databases", "download")}
 
 
 def test_secrets_are_placeholders_and_every_reference_is_declared() -> None:
@@ -188,18 +190,32 @@ def test_only_the_gateway_and_the_services_reach_the_services(rendered: list[Obj
         ]
         for o in by_kind(rendered, "Deployment").values()
     }
-    assert components == {**dict.fromkeys(SERVICES, "grpc-service"), "gateway": "gateway"}
+    assert components == {
+        **dict.fromkeys(SERVICES, "grpc-service"),
+        "gateway": "gateway",
+        "download-worker": "worker",
+    }
     if "postgres" in by_kind(rendered, "StatefulSet"):
         (rule,) = policies["postgres"]["spec"]["ingress"]
         assert rule["from"] == [
-            {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "grpc-service"}}}
+            {"podSelector": {"matchLabels": {"app.kubernetes.io/component": component}}}
+            for component in ("grpc-service", "worker")
         ]
+    # The workers take no calls at all.
+    workers = policies["download-workers"]["spec"]
+    assert "Ingress" in workers["policyTypes"] and not workers.get("ingress")
 
 
 def test_the_gateway_and_the_download_workers_scale_and_keep_a_replica(
     rendered: list[Object],
 ) -> None:
-    for name in ("gateway", "download"):
+    worker = by_kind(rendered, "Deployment")["download-worker"]
+    (container,) = containers(worker)
+    assert container["command"] == ["python", "-m", "download", "worker"]
+    # The service runs none itself: every worker is one the autoscaler counts.
+    (service,) = containers(by_kind(rendered, "Deployment")["download"])
+    assert environment(service, rendered)["TAPEDECK_DOWNLOAD_EMBEDDED_WORKER"] == "false"
+    for name in ("gateway", "download-worker"):
         hpa = by_kind(rendered, "HorizontalPodAutoscaler")[name]["spec"]
         assert hpa["scaleTargetRef"] == {
             "apiVersion": "apps/v1",
