@@ -51,7 +51,19 @@ def test_every_command_has_help() -> None:
     runner = CliRunner()
     main = runner.invoke(app, ["--help"])
     assert main.exit_code == 0
-    for name in ("login", "logout", "whoami", "save", "ls", "diff", "export"):
+    for name in (
+        "login",
+        "logout",
+        "whoami",
+        "save",
+        "ls",
+        "diff",
+        "export",
+        "history",
+        "import",
+        "restore",
+        "download",
+    ):
         assert name in main.output
         answer = runner.invoke(app, [name, "--help"])
         assert answer.exit_code == 0, name
