@@ -28,9 +28,13 @@ class Schedule(BaseModel):
 class ScheduleRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    # A string, checked by the library: an unknown period is 400, like a retention rule's
-    # value out of range; a field of another type is 422.
-    every: str | None = Field(description='"daily", "weekly", or null to turn them off')
+    # Any string is taken here and checked by the library: an unknown period is 400 (input
+    # well-formed but refused, like a retention rule's value out of range), a field of
+    # another type 422. The document still names the values that are accepted.
+    every: str | None = Field(
+        description='"daily", "weekly", or null to turn them off',
+        json_schema_extra={"enum": ["daily", "weekly", None]},
+    )
 
 
 def _schedule_json(schedule: library_pb2.Schedule) -> dict[str, Any]:
