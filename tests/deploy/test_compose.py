@@ -31,6 +31,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "download": DownloadSettings,
     "gateway": GatewaySettings,
 }
+SECRET_WORDS = re.compile(r"SECRET|TOKEN|PASSWORD|PRIVATE_KEY|ENCRYPTION_KEY|CREDENTIAL")
 SECRET_VARIABLES = (
     "TAPEDECK_INTERNAL_TOKEN",
     "TAPEDECK_CALLER_CREDENTIAL",
@@ -143,3 +144,18 @@ def test_every_variable_a_container_gets_is_a_setting_its_process_reads(
         fields = {f"TAPEDECK_{field.upper()}" for field in settings.model_fields}
         unknown = set(compose["services"][name]["environment"]) - fields
         assert not unknown, (name, unknown)
+
+
+def test_env_example_names_every_variable_compose_requires() -> None:
+    """Copying deploy/env.example and filling it in is enough to start: compose stops at
+    once on a required variable that is missing."""
+    required = set(re.findall(r"\$\{(\w+):\?", COMPOSE.read_text()))
+    assert "TAPEDECK_INTERNAL_TOKEN" in required
+    example = (DEPLOY / "env.example").read_text().splitlines()
+    given = {line.split("=", 1)[0] for line in example if line and not line.startswith("#")}
+    assert required <= given, required - given
+    # Placeholders only, never a value that could be someone's secret.
+    for line in example:
+        if line and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            assert value == "REPLACE-ME" or not SECRET_WORDS.search(name), line
