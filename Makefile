@@ -110,6 +110,10 @@ bench-downloads: compile
 bench-retention: compile
 	$(PY) bench/retention.py
 
+.PHONY: bench-history
+bench-history: compile
+	$(PY) bench/history.py
+
 bench-web: compile web
 	$(PY) bench/web_render.py
 

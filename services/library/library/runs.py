@@ -483,17 +483,35 @@ class SaveRuns:
         database before anyone sees it, so a save reported ended is readable at once;
         progress reaches the database at most once per interval. With `ledger`, the change
         is written with those events in one transaction, or raises and is not applied."""
-        if force:
-            with live.write_lock, live.lock:
-                changed = change(live.save)
-                if ledger is not None and self._ledger is not None:
-                    self._ledger.complete(changed, ledger)
-                else:
-                    self._put(changed)
+        if force and ledger is not None and self._ledger is not None:
+            with live.write_lock:
+                with live.lock:
+                    changed = change(live.save)
+                # Outside live.lock: a first save's events take seconds to write, and whoever
+                # reads the save meanwhile must not wait for them. Only progress can change
+                # it meanwhile (forced changes wait for write_lock): `change` is applied again
+                # to what it has become.
+                self._ledger.complete(changed, ledger)
                 if stored is not None:
                     stored(changed)
-                live.save = changed
-                live.last_write = time.monotonic()
+                with live.lock:
+                    live.save = change(live.save)
+                    live.last_write = time.monotonic()
+        elif force:
+            with live.write_lock:
+                with live.lock:
+                    changed = change(live.save)
+                    self._put(changed)
+                    if stored is None:
+                        live.save = changed
+                        live.last_write = time.monotonic()
+                if stored is not None:
+                    # Outside live.lock: whoever reads the save meanwhile does not wait (it
+                    # has ended: nothing but this change touches it now).
+                    stored(changed)
+                    with live.lock:
+                        live.save = changed
+                        live.last_write = time.monotonic()
         else:
             with live.lock:
                 live.save = change(live.save)
