@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
+from download.downloads import checked_path
 from kit.errors import FailedPrecondition, InvalidArgument, NotFound
 
 # Track ids one Enqueue may name; a playlist or the Liked Songs may hold more.
@@ -256,7 +257,8 @@ class Jobs:
         return job.status == JobStatus.SUCCEEDED and not self.file_of(job).is_file()
 
     def file_of(self, job: Job) -> Path:
-        return self.downloads_folder / job.path
+        # Paths are made safe when written; checked again before any file is read or removed.
+        return self.downloads_folder / checked_path(job.path)
 
     def page(self, user_id: str, status: JobStatus | None, offset: int, limit: int) -> Page:
         if not user_id:
