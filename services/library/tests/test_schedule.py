@@ -243,3 +243,25 @@ def test_a_pass_starts_at_most_its_batch_the_rest_next_time(
     finally:
         runs.close()
         db.dispose()
+
+
+def test_a_run_cut_short_by_the_library_stopping_stays_due_for_its_return(
+    db: Database, entities: Any, clock: Clock
+) -> None:
+    stopping = SaveRuns(LibraryStore(db), entities, clock=clock, write_interval_s=0.0)
+    schedules = _schedules(db, stopping, clock)
+    schedule = schedules.set("u1", "daily")
+    assert schedule is not None
+    clock.now = schedule.next_at + timedelta(hours=1)
+    stopping.close()
+    with pytest.raises(errors.Unavailable):
+        schedules.run_due()
+    assert schedules.get("u1") == schedule  # still due
+    assert _saves(db, "u1") == []
+    back = SaveRuns(LibraryStore(db), entities, clock=clock, write_interval_s=0.0)
+    try:
+        assert _schedules(db, back, clock).run_due() == ["u1"]
+        (save,) = _saves(db, "u1")
+        assert _wait_ended(back, "u1", save.id).status == "succeeded"
+    finally:
+        back.close()
