@@ -208,12 +208,16 @@ class _Downloader(threading.local):
                 "outtmpl": {"default": "audio.%(ext)s"},
                 "overwrites": True,
             }
-            if settings.ffmpeg and settings.audio_format in ("mp3", "m4a"):
+            if settings.ffmpeg:
+                # mp3/m4a: converted at the chosen bit rate. native: the audio stream copied
+                # out of its container as it is ("best": WebM's Opus becomes an .opus file,
+                # which mutagen can tag; WebM cannot be tagged).
+                convert = settings.audio_format in ("mp3", "m4a")
                 options["postprocessors"] = [
                     {
                         "key": "FFmpegExtractAudio",
-                        "preferredcodec": settings.audio_format,
-                        "preferredquality": str(settings.audio_quality),
+                        "preferredcodec": settings.audio_format if convert else "best",
+                        "preferredquality": str(settings.audio_quality) if convert else None,
                     }
                 ]
             if self.ydl is not None:
