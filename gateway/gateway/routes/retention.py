@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,8 @@ from gateway.openapi import AUTHENTICATED, error_responses
 
 router = APIRouter(tags=["retention"], route_class=JsonBodyRoute)
 
+_PART = "0-1000; absent: the server's default (TAPEDECK_RETENTION)"
+_RANGE: dict[str, Any] = {"minimum": 0, "maximum": 1000}
 # The wire's int32; anything beyond is out of 0-1000 all the same, which the library says.
 _INT32 = 2**31 - 1
 
@@ -34,10 +36,12 @@ class Retention(BaseModel):
 class RetentionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    last: int | None = Field(default=None, description="0-1000; absent: the server's default")
-    daily: int | None = Field(default=None, description="0-1000; absent: the server's default")
-    weekly: int | None = Field(default=None, description="0-1000; absent: the server's default")
-    monthly: int | None = Field(default=None, description="0-1000; absent: the server's default")
+    # The range is documented, not checked here: the library refuses a number out of it with
+    # 400 (docs/api.md), where a malformed body is 422.
+    last: int | None = Field(default=None, description=_PART, json_schema_extra=_RANGE)
+    daily: int | None = Field(default=None, description=_PART, json_schema_extra=_RANGE)
+    weekly: int | None = Field(default=None, description=_PART, json_schema_extra=_RANGE)
+    monthly: int | None = Field(default=None, description=_PART, json_schema_extra=_RANGE)
 
 
 def _rule_json(rule: library_pb2.RetentionRule) -> dict[str, int]:

@@ -9,8 +9,9 @@ and telling the entity services, happen under the user's lock (the one starting 
 takes), and only while none of the user's saves is queued or running: a running save may
 end with a version that no save holds yet, or build on one, and its own end prunes again.
 A version an entity service recorded for a save the library never heard of (a library
-killed mid-save) is forgotten the same way. The entity services then collect garbage safely
-while other users' syncs run (collection.store.gc)."""
+killed mid-save) is forgotten the same way. The entity services then collect garbage, asked
+from a thread of its own (neither a save's end nor a DELETE waits for it), safely while
+syncs run (collection.store.gc)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,15 @@ class Pruning:
         self._entities = entities
         self._default = default
         self._get_save = get_save
+        self._collector = Collector(entities)
+
+    def close(self) -> None:
+        """Stops the collector thread (a collection under way ends first)."""
+        self._collector.close()
+
+    def collect_now(self) -> None:
+        """Waits until the collections asked for so far have run."""
+        self._collector.wait()
 
     def rule(self, user_id: str) -> Rule:
         errors.required(user_id, "user_id")
@@ -117,11 +127,8 @@ class Pruning:
                 except errors.TapedeckError as exc:
                     # Down for now: the next pruning forgets them.
                     log.warning("versions not forgotten", extra={"kind": kind, "code": exc.code})
-        for kind in dropped if collect else []:
-            try:
-                self._entities.collect_garbage(kind)
-            except errors.TapedeckError as exc:
-                log.warning("garbage not collected", extra={"kind": kind, "code": exc.code})
+        if collect:
+            self._collector.collect(dropped)
 
     def collect_everywhere(self) -> None:
         """A garbage collection in every kind's service: what killed syncs left behind goes
@@ -131,6 +138,56 @@ class Pruning:
                 self._entities.collect_garbage(kind)
             except errors.TapedeckError as exc:
                 log.warning("garbage not collected", extra={"kind": kind, "code": exc.code})
+
+
+class Collector:
+    """Runs the garbage collections pruning asks for on a thread of its own, one kind at a
+    time: a collection reads a whole database (and may compact it), which a save's end or a
+    DELETE need not wait for. Requests for a kind already waiting count once."""
+
+    def __init__(self, entities: Entities) -> None:
+        self._entities = entities
+        self._changed = threading.Condition()
+        self._pending: list[str] = []
+        self._running = False
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="collect", daemon=True)
+        self._thread.start()
+
+    def collect(self, kinds: list[str]) -> None:
+        with self._changed:
+            self._pending.extend(k for k in kinds if k not in self._pending)
+            self._changed.notify_all()
+
+    def wait(self) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._pending and not self._running)
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            self._pending.clear()
+            self._changed.notify_all()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._pending) or self._closed)
+                if self._closed:
+                    return
+                kind = self._pending.pop(0)
+                self._running = True
+            try:
+                self._entities.collect_garbage(kind)
+            except errors.TapedeckError as exc:
+                log.warning("garbage not collected", extra={"kind": kind, "code": exc.code})
+            except Exception:  # a thread of its own: log, and go on with the next
+                log.exception("garbage not collected", extra={"kind": kind})
+            finally:
+                with self._changed:
+                    self._running = False
+                    self._changed.notify_all()
 
 
 class PruningTimer:
@@ -147,9 +204,11 @@ class PruningTimer:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stops the timer, then the pruning's collections."""
         self._stopping.set()
         if self._thread.is_alive():
             self._thread.join(timeout=30)
+        self._pruning.close()
 
     def run_once(self) -> None:
         self._pruning.prune_everyone()
