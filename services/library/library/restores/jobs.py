@@ -95,6 +95,7 @@ class RestoreJobs:
         *,
         scopes_of: ScopesOf | None = None,
         workers: int = 4,
+        concurrency: int = 4,
         retry_for_s: float = 300.0,
         backoff_s: float = 0.5,
         max_backoff_s: float = 5.0,
@@ -106,6 +107,7 @@ class RestoreJobs:
         self._scopes_of = scopes_of
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="restore")
         self._retry_for_s = retry_for_s
+        self._concurrency = concurrency
         self._backoff_s = backoff_s
         self._max_backoff_s = max_backoff_s
         self._stopping = threading.Event()
@@ -263,29 +265,14 @@ class RestoreJobs:
                 restore.status, restore.started_at = RUNNING, _now()
                 self._store.save(restore)
             self._publish()
-            failed = 0
-            for target in job.targets:
-                if target.state in (DONE, TARGET_FAILED):
-                    failed += target.state == TARGET_FAILED
-                    continue
-                try:
-                    self._with_retries(job, target)
-                except SpotifyRefused as refused:
-                    log.warning(
-                        "restore target refused",
-                        extra={
-                            "restore_id": restore.id,
-                            "target": target.source_id,
-                            "status": refused.status,
-                        },
-                    )
-                    target.state = TARGET_FAILED
-                    failed += 1
-                    restore.error_code = (
-                        "scope_required" if refused.status == 403 else "spotify_refused"
-                    )
-                    restore.error_message = refused.message
-                    self._record(job, target)
+            pending = [t for t in job.targets if t.state not in (DONE, TARGET_FAILED)]
+            # Playlists are written side by side (each one's batches in order, by one
+            # thread); a target's own refusal fails it alone.
+            with ThreadPoolExecutor(self._concurrency, thread_name_prefix="restore-target") as pool:
+                for outcome in pool.map(lambda t: self._target(job, t), pending):
+                    if outcome is not None:
+                        raise outcome
+            failed = sum(1 for t in job.targets if t.state == TARGET_FAILED)
             restore.status = (
                 SUCCEEDED if not failed else PARTIAL if failed < len(job.targets) else FAILED
             )
@@ -348,10 +335,37 @@ class RestoreJobs:
                     raise Stopping() from None
                 delay = min(delay * 2, self._max_backoff_s)
 
+    def _target(self, job: _Job, target: Target) -> BaseException | None:
+        """Writes one target; a refusal fails it alone; Stopping, Cancelled or an error that
+        ends the restore is handed back, for the run to raise."""
+        try:
+            self._with_retries(job, target)
+        except SpotifyRefused as refused:
+            log.warning(
+                "restore target refused",
+                extra={
+                    "restore_id": job.restore.id,
+                    "target": target.source_id,
+                    "status": refused.status,
+                },
+            )
+            target.state = TARGET_FAILED
+            with job.lock:
+                job.restore.error_code = (
+                    "scope_required" if refused.status == 403 else "spotify_refused"
+                )
+                job.restore.error_message = refused.message
+            self._record(job, target)
+        except BaseException as error:  # noqa: BLE001 - handed to the run, which raises it
+            return error
+        return None
+
     def _record(self, job: _Job, target: Target) -> None:
-        """One batch's progress, recorded before the next batch goes."""
-        job.count()
-        self._store.save_target(job.restore.id, target, job.restore)
+        """One batch's progress, recorded before the next batch goes (one at a time, so an
+        older count never lands after a newer one)."""
+        with job.lock:
+            job.count()
+            self._store.save_target(job.restore.id, target, job.restore)
         self._publish()
 
     def _write_playlist(self, job: _Job, target: Target) -> None:
@@ -429,6 +443,7 @@ class _Job:
     targets: list[Target] = field(default_factory=list)
     # Targets this run has tried to create a playlist for.
     created: set[int] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def playlists(self) -> dict[str, SourcePlaylist]:

@@ -13,5 +13,8 @@ class RestoreSettings(SpotifySettings):
     # How long a restore keeps trying while Spotify fails (5xx, lost answers) before it
     # ends failed; what it wrote is recorded, so a new restore goes on from there.
     restore_retry_s: float = Field(default=600.0, gt=0)
-    # Spotify requests one restore has in flight: 1 keeps one playlist's batches in order.
+    # Tries of one request that fails with a 5xx or a dropped connection (idempotent ones).
     restore_spotify_attempts: int = Field(default=6, ge=1)
+    # Playlists one restore writes at once (each one's batches in order, one at a time):
+    # its requests in flight.
+    restore_concurrency: int = Field(default=4, ge=1, le=32)

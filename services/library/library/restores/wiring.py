@@ -57,8 +57,11 @@ def build_restores(
     tokens = AuthTokens(auth, settings.rpc_timeout_s)
     # One per process: a 429 pauses every restore, as Spotify limits the whole app.
     gate = SpotifyGate()
-    # One request in flight per restore: a playlist's batches must land in order.
-    limits = SpotifyLimits(concurrency=1, attempts=settings.restore_spotify_attempts)
+    # A playlist's batches go one at a time (they must land in order); several playlists
+    # at once.
+    limits = SpotifyLimits(
+        concurrency=settings.restore_concurrency, attempts=settings.restore_spotify_attempts
+    )
 
     def client_for(user_id: str) -> SpotifyClient:
         return SpotifyClient(
@@ -88,6 +91,7 @@ def build_restores(
         client_for,
         scopes_of=scopes_of,
         workers=settings.restore_workers,
+        concurrency=settings.restore_concurrency,
         retry_for_s=settings.restore_retry_s,
     )
     jobs.recover()
