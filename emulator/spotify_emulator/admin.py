@@ -121,6 +121,36 @@ class Admin:
             return _error(404, "No such playlist")
         return json_response(200, {"snapshot_id": snapshot})
 
+    @router.route("POST", "/_emulator/users/{id}/playlists/{pid}/edit")
+    def edit_playlist(self, request: Request, params: dict[str, str]) -> Response:
+        """Body: any of "name", "description", "items" (each an int, the current position
+        of an item to keep, or a track URI to add): spotify_emulator.playlist_edits."""
+        body = _object(request)
+        items = body.get("items")
+        if items is not None and not all(isinstance(i, int | str) for i in items):
+            raise ValueError("items are positions (int) or track URIs (str)")
+        user = self.emulator.user(params["id"])
+        try:
+            snapshot = user.edit_playlist(
+                params["pid"],
+                name=body.get("name"),
+                description=body.get("description"),
+                items=items,
+            )
+        except KeyError:
+            return _error(404, "No such playlist")
+        except IndexError:
+            return _error(400, "Bad request: no item at that position")
+        return json_response(200, {"snapshot_id": snapshot})
+
+    @router.route("POST", "/_emulator/users/{id}/playlists/{pid}/unfollow")
+    def unfollow_playlist(self, request: Request, params: dict[str, str]) -> Response:
+        try:
+            self.emulator.user(params["id"]).unfollow_playlist(params["pid"])
+        except KeyError:
+            return _error(404, "No such playlist")
+        return json_response(200, {"unfollowed": params["pid"]})
+
     @router.route("POST", "/_emulator/users/{id}/{edit}")
     def edit(self, request: Request, params: dict[str, str]) -> Response:
         method = _EDITS.get(params["edit"])

@@ -22,6 +22,8 @@ def item_codes(libraries: Libraries, playlist: Playlist, items: list[int | str])
     codes = []
     for item in items:
         if isinstance(item, int):
+            if item < 0:
+                raise IndexError(item)
             codes.append(playlist.items[item])
             continue
         index = libraries.catalog.track_index(str(item).removeprefix("spotify:track:"))

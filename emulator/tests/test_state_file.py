@@ -132,6 +132,16 @@ def change_library(emu: Emulator) -> None:
     """Every kind of change the admin API makes, the way a test (or a user) makes them."""
     playlist = next(p for p in emu.user(USER).playlists_simplified() if p["owner"]["id"] == USER)
     admin(emu, f"/users/{USER}/playlists/{playlist['id']}/change", {"add": 3, "remove": 2})
+    # Renamed, described, reordered with a second copy and a track added; another unfollowed.
+    track = emu.user(USER).saved_tracks()[0]["track"]["uri"]
+    edited: dict[str, Any] = {
+        "name": "Renamed",
+        "description": "described",
+        "items": [1, 0, 0, track],
+    }
+    admin(emu, f"/users/{USER}/playlists/{playlist['id']}/edit", edited)
+    other = next(p for p in emu.user(USER).playlists_simplified() if p["id"] != playlist["id"])
+    admin(emu, f"/users/{USER}/playlists/{other['id']}/unfollow", {})
     for edit, n in [
         ("like-tracks", 4), ("unlike-tracks", 2), ("save-albums", 2), ("remove-albums", 1),
         ("follow-artists", 3), ("unfollow-artists", 1),
