@@ -6,15 +6,42 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
+import requests
 from tapedeck_cli.exits import Exit
 from teststack.audio import AudioServer
 from teststack.stack import Stack
 
 from spotify_emulator import Emulator
+from spotify_emulator.emulator import WRITE_SCOPES
 
 Cli = Any
+USER = "tapedeck-demo"
+
+
+def login_with_write_scopes(gateway_url: str, user: str) -> str:
+    """A token of `user`, who granted Spotify's write scopes at the consent (as the login
+    address a refused restore names asks): the browser's steps, done with requests."""
+    with requests.Session() as browser:
+        start = browser.get(f"{gateway_url}/auth/login", allow_redirects=False, timeout=10)
+        parts = urlsplit(start.headers["location"])
+        query = parse_qs(parts.query)
+        query["scope"] = [f"{query['scope'][0]} {WRITE_SCOPES}"]
+        query["emulator_user"] = [user]
+        approved = requests.get(
+            urlunsplit(parts._replace(query=urlencode(query, doseq=True))),
+            allow_redirects=False,
+            timeout=10,
+        )
+        callback = urlsplit(approved.headers["location"])
+        gateway = urlsplit(gateway_url)
+        url = urlunsplit(callback._replace(scheme=gateway.scheme, netloc=gateway.netloc))
+        answer = browser.get(url, headers={"Accept": "application/json"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["token"]
+    return token
 
 
 @pytest.fixture
@@ -59,6 +86,24 @@ def test_a_restore_dry_run_plans_and_a_real_one_asks_for_write_permission(
     line = one_line_error(logged_in("restore", "--all"), Exit.NOT_LOGGED_IN)
     assert "/auth/login?scope=restore" in line
     assert api.get("/api/v1/restores").json()["total"] == 1
+
+
+def test_a_restore_is_followed_to_its_end(cli: Cli, stack: Stack) -> None:
+    cli.env["TAPEDECK_TOKEN"] = login_with_write_scopes(stack.url, USER)
+    cli.ok("save", "--kinds", "playlists", "--wait")
+    user = stack.emulator.user(USER)
+    before = user.playlists_simplified()
+    favourites = next(p for p in before if p["name"] == "Favourites")
+
+    ran = cli("restore", "--playlist", favourites["id"], "--wait")
+    assert ran.returncode == 0, ran.stderr
+    assert "succeeded" in ran.stderr
+    after = user.playlists_simplified()
+    [made] = [p for p in after if p["id"] not in {b["id"] for b in before}]
+    assert made["name"] == "Favourites"
+    assert [i.get("item") or i.get("track") for i in user.playlist_items(made["id"])] == [
+        i.get("item") or i.get("track") for i in user.playlist_items(favourites["id"])
+    ]
 
 
 def test_downloads_are_followed_to_their_files(logged_in: Cli, api: Any, stack: Stack) -> None:

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from tapedeck_cli.exits import CliError, Exit
 from tapedeck_cli.follow import follow
 from tapedeck_cli.options import JsonFlag, session
-from tapedeck_cli.output import note, print_json, print_rows
+from tapedeck_cli.output import note, print_json, print_rows, stderr
 
 RESTORE_ENDED = ("succeeded", "partial", "failed", "cancelled")
 
@@ -130,9 +131,29 @@ def restore(
             raise
         final = started
         if wait and not dry_run:
-            final = follow(
-                client, started, f"/api/v1/restores/{started['id']}", RESTORE_ENDED, lambda r: None
-            )
+            with Progress(
+                TextColumn("restore"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[status]}"),
+                TimeElapsedColumn(),
+                console=stderr(),
+                disable=json_output,
+            ) as bars:
+                task = bars.add_task("restore", total=None, status=started["status"])
+
+                def show(state: dict[str, Any]) -> None:
+                    progress = state.get("progress") or {}
+                    bars.update(
+                        task,
+                        completed=progress.get("done") or 0,
+                        total=progress.get("total") or None,
+                        status=state["status"],
+                    )
+
+                final = follow(
+                    client, started, f"/api/v1/restores/{started['id']}", RESTORE_ENDED, show
+                )
     finally:
         client.close()
     if json_output:

@@ -77,8 +77,12 @@ def save(
                 sys.stdout.write(started["id"] + "\n")
                 note(f"Save {started['id']} started; tapedeck ls saves shows how it ends.")
             return
-        with SaveProgress(enabled=not json_output) as bars:
-            final = follow_save(client, started, bars.show)
+        try:
+            with SaveProgress(enabled=not json_output) as bars:
+                final = follow_save(client, started, bars.show)
+        except KeyboardInterrupt:
+            note(f"Stopped following; the save {started['id']} goes on (tapedeck ls saves).")
+            raise typer.Exit(130) from None
     finally:
         client.close()
     if json_output:
