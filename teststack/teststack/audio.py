@@ -53,8 +53,9 @@ class Slow:
 
 
 class AudioServer:
-    def __init__(self, audio: bytes | None = None) -> None:
+    def __init__(self, audio: bytes | None = None, content_type: str = "audio/wav") -> None:
         self.audio = audio if audio is not None else sine_wav(2.0)
+        self.content_type = content_type
         self.requests: Counter[str] = Counter()
         self.statuses: dict[str, int] = {}
         self.stalled: set[str] = set()
@@ -106,7 +107,7 @@ class AudioServer:
                     self.end_headers()
                     return
                 self.send_response(200)
-                self.send_header("Content-Type", "audio/wav")
+                self.send_header("Content-Type", server.content_type)
                 self.send_header("Content-Length", str(len(server.audio)))
                 self.end_headers()
                 if path in server.stalled:

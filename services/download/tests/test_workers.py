@@ -26,6 +26,7 @@ from download.store import DownloadStore, JobStore
 from download.wiring import MIGRATIONS
 from download.worker import Workers, WorkerSettings
 from kit.database import Database, open_database
+from teststack import audio_formats
 
 T = TypeVar("T")
 
@@ -378,3 +379,45 @@ def test_a_file_deleted_from_disk_is_downloaded_again_on_request(
     assert second.status == JobStatus.SUCCEEDED
     assert (downloads / second.path).is_file()
     assert audio.requests[f"/{TRACK.id}.wav"] == 4
+
+
+@pytest.mark.parametrize(
+    ("ext", "content_type", "make", "tagged"),
+    [
+        ("m4a", "audio/mp4", audio_formats.m4a, True),
+        ("opus", "audio/ogg", audio_formats.opus, True),
+        ("flac", "audio/flac", audio_formats.flac, True),
+        ("mp3", "audio/mpeg", audio_formats.mp3, True),
+        # mutagen cannot tag WebM: kept as it came, untagged, rather than lost.
+        ("webm", "audio/webm", audio_formats.webm, False),
+    ],
+)
+def test_each_container_is_kept_native_and_tagged(
+    sqlite_db: Database,
+    tmp_path: Path,
+    ext: str,
+    content_type: str,
+    make: Callable[[float], bytes],
+    tagged: bool,
+) -> None:
+    server = AudioServer(make(1.0), content_type=content_type).start()
+    store = JobStore(sqlite_db)
+    downloads = tmp_path / "downloads"
+    [job] = store.add("u1", [NewJob(TRACK, "url")], datetime.now(UTC))
+    base = settings(downloads, server)
+    fetch_settings = replace(base.fetch, url_template=server.url + "/{track_id}." + ext)
+    workers = Workers(store, replace(base, fetch=fetch_settings)).start()
+    try:
+        done = ended(store, job)
+    finally:
+        workers.stop()
+        server.stop()
+    assert done.status == JobStatus.SUCCEEDED, done.error
+    assert done.format == ext and done.path.endswith(f"Never Gonna Give You Up.{ext}")
+    file = mutagen.File(downloads / done.path, easy=True)
+    if tagged:
+        assert file is not None and file.tags is not None
+        assert file.tags["title"] == ["Never Gonna Give You Up"]
+        assert file.tags["artist"] == ["Rick Astley"]
+    else:
+        assert (downloads / done.path).read_bytes() == make(1.0)
