@@ -92,6 +92,14 @@ class Faults:
     # when Spotify's answer is lost after it committed), so a client cannot know.
     write_error_rate: float = 0.0
     write_error_applied: bool = False
+    # A rolling-window 429's Retry-After: `retry_after_s` when False; when True, as Spotify
+    # does, the seconds until the window's oldest request leaves it (at least 1).
+    window_retry_after: bool = False
+    # (max_requests, period_s): the developer account's quota, counted over every request the
+    # app was answered (the window's refusals aside) in fixed periods from when it was set.
+    # Beyond it every request is answered 429 whose message is QUOTA_EXCEEDED, with the rest
+    # of the period as Retry-After.
+    quota: tuple[int, float] | None = None
 
 
 @dataclass(frozen=True)

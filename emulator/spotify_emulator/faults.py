@@ -1,9 +1,11 @@
-"""Fault injection for /v1 requests: latency, a rolling-window rate limit, 5xx answers and
-dropped connections, drawn from seeded generators so runs repeat; and a hold, which keeps
-requests back until enough are in flight at once."""
+"""Fault injection for /v1 requests: latency, the app's rolling-window rate limit, a
+developer account's quota (429 QUOTA_EXCEEDED), 5xx answers and dropped connections, drawn
+from seeded generators so runs repeat; and a hold, which keeps requests back until enough
+are in flight at once."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -88,6 +90,8 @@ class FaultInjector:
             self._drops = ids.rng(faults.seed, "drops")
             self._write_errors = ids.rng(faults.seed, "write-errors")
             self._window: deque[float] = deque()
+            self._quota_began = time.monotonic()
+            self._quota_used = 0
 
     def latency_s(self) -> float:
         return self.faults.latency_ms / 1000
@@ -105,25 +109,43 @@ class FaultInjector:
         """What to answer instead of the real response, or None to answer normally."""
         with self._lock:
             faults = self.faults
+            now = time.monotonic()
+            if faults.quota is not None:
+                refused = self._over_quota(faults.quota, now)
+                if refused is not None:
+                    return refused
             if faults.rate_limit is not None:
                 max_requests, window_s = faults.rate_limit
-                now = time.monotonic()
                 while self._window and self._window[0] <= now - window_s:
                     self._window.popleft()
                 if len(self._window) >= max_requests:
                     # Refused requests do not count toward the window.
-                    return api_error(
-                        429,
-                        "API rate limit exceeded",
-                        {"Retry-After": str(faults.retry_after_s)},
-                    )
+                    wait = faults.retry_after_s
+                    if faults.window_retry_after:
+                        wait = max(1, math.ceil(self._window[0] + window_s - now))
+                    return api_error(429, "API rate limit exceeded", {"Retry-After": str(wait)})
                 self._window.append(now)
+            if faults.quota is not None:
+                self._quota_used += 1
             if faults.drop_rate > 0 and self._drops.random() < faults.drop_rate:
                 return DROP
             if faults.error_rate > 0 and self._errors.random() < faults.error_rate:
                 status, message = self._kinds.choice(_ERRORS)
                 return api_error(status, message)
         return None
+
+    def _over_quota(self, quota: tuple[int, float], now: float) -> Response | None:
+        """The QUOTA_EXCEEDED answer once the developer account's requests of this period
+        are used up (a new period starts afresh), else None."""
+        max_requests, period_s = quota
+        periods = int((now - self._quota_began) // period_s)
+        if periods > 0:
+            self._quota_began += periods * period_s
+            self._quota_used = 0
+        if self._quota_used < max_requests:
+            return None
+        left = max(1, math.ceil(self._quota_began + period_s - now))
+        return api_error(429, "QUOTA_EXCEEDED", {"Retry-After": str(left)})
 
     def decide_write(self) -> Response | None:
         """The 5xx a write request gets instead of (or, with write_error_applied, after)
@@ -148,6 +170,11 @@ def faults_from_json(payload: dict[str, Any], current: Faults) -> Faults:
         if len(limit) != 2:
             raise ValueError("rate_limit is [max_requests, window_s] or null")
         limit = (int(limit[0]), float(limit[1]))
+    quota = merged["quota"]
+    if quota is not None:
+        if len(quota) != 2:
+            raise ValueError("quota is [max_requests, period_s] or null")
+        quota = (int(quota[0]), float(quota[1]))
     hold = merged["hold"]
     if hold is not None:
         if not isinstance(hold, dict) or "n" not in hold:
@@ -171,8 +198,13 @@ def faults_from_json(payload: dict[str, Any], current: Faults) -> Faults:
         hold=hold,
         write_error_rate=float(merged["write_error_rate"]),
         write_error_applied=bool(merged["write_error_applied"]),
+        window_retry_after=bool(merged["window_retry_after"]),
+        quota=quota,
     )
 
 
 def faults_to_json(faults: Faults) -> dict[str, Any]:
-    return asdict(faults) | {"rate_limit": list(faults.rate_limit) if faults.rate_limit else None}
+    return asdict(faults) | {
+        "rate_limit": list(faults.rate_limit) if faults.rate_limit else None,
+        "quota": list(faults.quota) if faults.quota else None,
+    }
