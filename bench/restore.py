@@ -20,6 +20,7 @@ import json
 import math
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -67,6 +68,10 @@ def wait(session: requests.Session, url: str, timeout: float) -> dict[str, Any]:
         if time.monotonic() > deadline:
             raise SystemExit(f"not done in {timeout}s: {found['progress']}")
         time.sleep(0.1)
+
+
+def _seconds(start: str, end: str) -> float:
+    return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 2)
 
 
 def run(playlists: int, items: int, latency_ms: int, concurrency: int) -> dict[str, Any]:
@@ -124,6 +129,9 @@ def run(playlists: int, items: int, latency_ms: int, concurrency: int) -> dict[s
                 "spotify_requests": stats["total"],
                 "concurrency": concurrency,
                 "wall_s": round(wall, 2),
+                # Reading the save and planning (created to started), then writing.
+                "prepare_s": _seconds(done["created_at"], done["started_at"]),
+                "write_s": _seconds(done["started_at"], done["finished_at"]),
                 "minimum_wall_s": round(minimum * latency_ms / 1000 / concurrency, 2),
             }
         finally:

@@ -113,6 +113,7 @@ class RestoreJobs:
         self._stopping = threading.Event()
         self._changed = threading.Condition()
         self._cancelled: set[str] = set()
+        self._sources: dict[str, Source] = {}
 
     # Asked by the servicer
 
@@ -173,6 +174,9 @@ class RestoreJobs:
             self._store.add(restore, [])
             return restore
         self._store.add(restore, [])
+        # The run takes the source read here; one resumed after a restart reads it again.
+        with self._changed:
+            self._sources[restore.id] = source
         self._pool.submit(self._run, restore.id, user_id, False)
         return restore
 
@@ -246,6 +250,8 @@ class RestoreJobs:
         )
 
     def _run(self, restore_id: str, user_id: str, resumed: bool) -> None:
+        with self._changed:
+            read = self._sources.pop(restore_id, None)
         restore = self._store.get(user_id, restore_id)
         if restore is None or restore.ended:
             return
@@ -253,7 +259,7 @@ class RestoreJobs:
             restore, SpotifyAccount(self._client_for(user_id)), restore.spotify_requests, resumed
         )
         try:
-            job.source = self._source(restore)
+            job.source = read if read is not None else self._source(restore)
             job.targets = self._store.targets(restore_id)
             if not job.targets:
                 restore.plan, job.targets = self._plan(job.account, job.source, restore)
