@@ -33,16 +33,24 @@ def print_json(value: Any) -> None:
 
 def print_json_array(items: Iterable[Any]) -> int:
     """Writes a JSON array item by item as they come (a large library never sits whole in
-    memory); returns how many were written."""
-    count = 0
+    memory); returns how many were written. Nothing is written until the first page has
+    come: a refused read leaves stdout empty, not a lone `[`."""
+    rest = iter(items)
+    first = next(rest, _NOTHING)
     out = sys.stdout
-    out.write("[")
-    for item in items:
-        out.write(",\n  " if count else "\n  ")
-        out.write(json.dumps(item, ensure_ascii=False))
+    if first is _NOTHING:
+        out.write("[]\n")
+        return 0
+    out.write("[\n  " + json.dumps(first, ensure_ascii=False))
+    count = 1
+    for item in rest:
+        out.write(",\n  " + json.dumps(item, ensure_ascii=False))
         count += 1
-    out.write("\n]\n" if count else "]\n")
+    out.write("\n]\n")
     return count
+
+
+_NOTHING = object()
 
 
 WHOLE = frozenset({"ID", "#", "Added", "Started", "Length", "Released", "Items", "Requests"})

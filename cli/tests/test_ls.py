@@ -46,5 +46,8 @@ def test_every_kind_is_listed_whole_across_pages(
         [p["id"], p["name"].replace("\n", " ")] for p in playlists
     ]
 
-    line = one_line_error(logged_in("ls", "tracks", "--playlist", "nosuchplaylist"), Exit.FAILED)
+    # Refused: one line on stderr, nothing on stdout (not even the start of a JSON array).
+    line = one_line_error(
+        logged_in("ls", "tracks", "--playlist", "nosuchplaylist", "--json"), Exit.FAILED
+    )
     assert "404" in line
