@@ -110,6 +110,10 @@ bench-downloads: compile
 bench-retention: compile
 	$(PY) bench/retention.py
 
+.PHONY: bench-restore
+bench-restore: compile
+	$(PY) bench/restore.py
+
 .PHONY: bench-history
 bench-history: compile
 	$(PY) bench/history.py
