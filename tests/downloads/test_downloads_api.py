@@ -107,6 +107,10 @@ def test_liked_songs_and_playlists_are_queued_whole(api: Any) -> None:
     assert [j["track_id"] for j in answer.json()["items"]] == list(
         dict.fromkeys(t["id"] for t in tracks)
     )
+    # The same tracks asked by id (many at once): their jobs, nothing queued twice.
+    jobs = answer.json()["items"]
+    by_id = api.post("/api/v1/downloads", {"tracks": [j["track_id"] for j in jobs[:30]]})
+    assert [j["id"] for j in by_id.json()["items"]] == [j["id"] for j in jobs[:30]]
     playlist = next(p for p in api.all("/api/v1/playlists") if p["tapedeck"]["items_saved"] > 0)
     items = api.all(f"/api/v1/playlists/{playlist['id']}/tracks")
     objects = [i.get("item") or i.get("track") or {} for i in items]
@@ -120,7 +124,8 @@ def test_liked_songs_and_playlists_are_queued_whole(api: Any) -> None:
 
 
 def test_bad_input_is_answered_clearly(api: Any, stack: Stack, api_for: Any) -> None:
-    [track] = liked(api)[:1]
+    tracks = liked(api)
+    track = tracks[0]
     for body, status in [
         ({"tracks": ["0000000000000000000000"]}, 404),
         ({"tracks": ["../../x"]}, 404),
@@ -133,6 +138,10 @@ def test_bad_input_is_answered_clearly(api: Any, stack: Stack, api_for: Any) -> 
         answer = api.post("/api/v1/downloads", body)
         assert answer.status_code == status, (body, answer.text)
         assert answer.json()["error"]["status"] == status
+    # Many ids at once are looked up in the Liked Songs read whole: one unknown refuses all.
+    many = [t["id"] for t in tracks[:30]] + ["0000000000000000000000"]
+    answer = api.post("/api/v1/downloads", {"tracks": many})
+    assert answer.status_code == 404 and "0000000000000000000000" in answer.text
     assert api.get("/api/v1/downloads").json()["total"] == 0
     [job] = api.post("/api/v1/downloads", {"tracks": [track["id"]]}).json()["items"]
     # Another user sees nothing of it and can do nothing to it.

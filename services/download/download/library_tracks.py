@@ -16,6 +16,8 @@ from kit.status import error_from_rpc
 
 # The library's largest page.
 PAGE = 100
+# Track ids looked up one call each; more are found in the Liked Songs read whole.
+MANY = 20
 
 
 @contextmanager
@@ -31,7 +33,13 @@ class LibraryTracks:
         self._library = library_pb2_grpc.LibraryServiceStub(channel)
 
     def tracks(self, user_id: str, track_ids: Sequence[str]) -> list[TrackInfo]:
-        """Each track from the user's Liked Songs; NotFound naming the ones that are not."""
+        """Each track from the user's Liked Songs; NotFound naming the ones that are not.
+        A few are looked up one by one; for more, the Liked Songs are read page by page
+        (100 a call) rather than one call each."""
+        if len(track_ids) > MANY:
+            liked = {t.id: t for t in self.liked_tracks(user_id)}
+            _unknown([t for t in track_ids if t not in liked])
+            return [liked[t] for t in track_ids]
         found: list[TrackInfo] = []
         missing: list[str] = []
         for track_id in track_ids:
@@ -50,9 +58,7 @@ class LibraryTracks:
                 missing.append(track_id)
             else:
                 found.append(track)
-        if missing:
-            shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
-            raise errors.NotFound(f"not among your saved tracks (save your library first): {shown}")
+        _unknown(missing)
         return found
 
     def playlist_tracks(self, user_id: str, playlist_id: str) -> list[TrackInfo]:
@@ -84,6 +90,12 @@ class LibraryTracks:
             return list(answer.items_json), answer.total, answer.save_id
 
         return _every(page)
+
+
+def _unknown(missing: Sequence[str]) -> None:
+    if missing:
+        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+        raise errors.NotFound(f"not among your saved tracks (save your library first): {shown}")
 
 
 def _every(page: Callable[[str, int], tuple[list[str], int, str]]) -> list[TrackInfo]:
