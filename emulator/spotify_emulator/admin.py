@@ -56,6 +56,11 @@ class Admin:
     def stats(self, request: Request, params: dict[str, str]) -> Response:
         return json_response(200, self.emulator.stats())
 
+    @router.route("GET", "/_emulator/writes")
+    def writes(self, request: Request, params: dict[str, str]) -> Response:
+        """Write requests by route, and their total (Emulator.writes)."""
+        return json_response(200, self.emulator.writes())
+
     @router.route("POST", "/_emulator/stats/reset")
     def reset_stats(self, request: Request, params: dict[str, str]) -> Response:
         self.emulator.reset_stats()

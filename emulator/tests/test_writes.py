@@ -136,3 +136,11 @@ def test_writes_survive_a_restart_through_the_state_file(tmp_path: Any) -> None:
     with Emulator(config).start() as again:
         after = again.user("alice").playlist_items(pid)
         assert [(i["added_at"], i["item"]["uri"]) for i in after] == before == [before[0]] * 2
+
+
+def test_write_counts_are_read_over_the_admin_api_too(emu: Emulator) -> None:
+    w = Writer(emu)
+    w.send("POST", "/me/playlists", json={"name": "X"})
+    w.send("GET", "/me/playlists")
+    answer = requests.get(f"{emu.base_url}/_emulator/writes", timeout=10)
+    assert answer.json() == {"POST /v1/me/playlists": 1, "total": 1}
