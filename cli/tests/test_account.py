@@ -37,11 +37,19 @@ def test_the_landing_pages_whole_address_can_be_pasted(cli: Cli, stack: Stack, t
     assert json.loads(cli.credentials.read_text())["tokens"] == {stack.url: token}
 
 
-def test_a_refused_token_is_not_kept(cli: Cli, one_line_error: Any) -> None:
+def test_a_refused_token_is_not_kept_and_loses_nothing(
+    cli: Cli, token: str, one_line_error: Any
+) -> None:
     line = one_line_error(cli("login", "--token", "not-a-token"), Exit.NOT_LOGGED_IN)
     assert "refused the token" in line
     assert not cli.credentials.exists()
     one_line_error(cli("whoami"), Exit.NOT_LOGGED_IN)
+
+    # Logged in, a bad paste keeps the login that works.
+    cli.ok("login", "--token", token)
+    kept = cli.credentials.read_bytes()
+    one_line_error(cli("login", "--token", token[:-4]), Exit.NOT_LOGGED_IN)
+    assert cli.credentials.read_bytes() == kept
 
 
 def test_logout_revokes_the_token_on_the_server_and_forgets_it(
