@@ -173,6 +173,9 @@ class Workers:
         attempt = Attempt(job)
         with self._lock:
             self._running[job.id] = attempt
+            if self._stopping.is_set():
+                # Claimed as the workers were stopping: straight back to the queue.
+                attempt.stop.set()
         try:
             self._run(attempt)
         finally:
