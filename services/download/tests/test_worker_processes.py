@@ -50,7 +50,7 @@ def audio() -> Iterator[AudioServer]:
     server.stop()
 
 
-def wait_for(check: Callable[[], T | None], what: str, timeout_s: float = 180.0) -> T:
+def wait_for(check: Callable[[], T | None], what: str, timeout_s: float = 150.0) -> T:
     """Polls until `check` answers something. Generous: a process starting on a busy
     machine may take many seconds to import yt-dlp, SQLAlchemy and Alembic."""
     deadline = time.monotonic() + timeout_s
@@ -127,7 +127,8 @@ def test_a_killed_worker_leaves_no_partial_file_and_its_job_is_finished_by_anoth
         process,
         _,
     ):
-        assert slow.started.wait(60), "the worker began the download"
+        # Generous: the process imports yt-dlp, SQLAlchemy and Alembic first.
+        assert slow.started.wait(150), "the worker began the download"
         partial = downloads / PARTIAL / queued.id
         wait_for(lambda: next((p for p in partial.glob("*") if p.stat().st_size), None), "data")
         process.send_signal(signal.SIGKILL)
