@@ -5,6 +5,8 @@ nothing, and bad requests refused before anything is written."""
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -14,7 +16,7 @@ from teststack.stack import Stack
 from library.restores.edits import plan_edits
 from spotify_emulator import Emulator
 
-from .conftest import Api, item_uris, restorable, spotify
+from .conftest import Api, item_uris, login_with_write_scopes, restorable, spotify
 
 USER = "tapedeck-demo"
 
@@ -70,16 +72,41 @@ def test_three_deleted_playlists_come_back_item_by_item_from_a_save(
     }
 
 
-def test_replace_makes_a_changed_playlist_equal_to_an_older_save_with_fewest_writes(
-    emulator: Emulator, api: Api
+class Clock:
+    """The library's clock: the test sets when each save is taken."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_replace_makes_a_changed_playlist_equal_to_a_save_a_week_old_with_fewest_writes(
+    emulator: Emulator, tmp_path: Path
 ) -> None:
+    clock = Clock()
+    stack = Stack.start(emulator, tmp_path, clock=clock)
+    try:
+        _replace_a_week_back(emulator, stack, clock)
+    finally:
+        stack.stop()
+
+
+def _replace_a_week_back(emulator: Emulator, stack: Stack, clock: Clock) -> None:
+    api = Api(stack.url, login_with_write_scopes(stack.url, USER))
     target = own_playlists(emulator)[0]["id"]
     before = api.save()
     saved = item_uris(emulator, USER, target)
+    clock.now += timedelta(days=7)
     emulator.user(USER).change_playlist(target, add=2, remove=1)
     changed = item_uris(emulator, USER, target)
     assert changed != saved
-    api.save()  # the newest save holds the change; the restore names the older one
+    after_a_week = api.save()  # the newest save holds the change; the restore names the older
+    week = datetime.fromisoformat(after_a_week["created_at"]) - datetime.fromisoformat(
+        before["created_at"]
+    )
+    assert week == timedelta(days=7)
     emulator.reset_stats()
 
     done = api.restore({"source": {"save": before["id"]}, "playlists": [target], "mode": "replace"})
