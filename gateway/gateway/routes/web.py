@@ -37,7 +37,6 @@ APP_PATHS = (
     "/saves",
     "/changes",
     "/downloads",
-    "/restore",
 )
 
 IMMUTABLE = "public, max-age=31536000, immutable"
