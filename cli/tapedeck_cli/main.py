@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from tapedeck_cli.commands import account, downloads, exports, history, listing, restores, saves
+from tapedeck_cli.commands import (
+    account,
+    downloads,
+    exports,
+    history,
+    listing,
+    restores,
+    saves,
+    tokens,
+)
 from tapedeck_cli.exits import CliError
 from tapedeck_cli.session import DEFAULT_SERVER, Session, server_url
 
@@ -59,6 +68,7 @@ app.command()(history.history)
 app.command("import")(restores.import_file)
 app.command()(restores.restore)
 app.command()(downloads.download)
+app.add_typer(tokens.app, name="token")
 
 
 def run() -> None:

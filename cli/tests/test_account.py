@@ -70,12 +70,19 @@ def test_logout_revokes_the_token_on_the_server_and_forgets_it(
     cli.ok("logout")
 
 
-def test_a_personal_access_token_in_the_environment_serves_a_cron_job(cli: Cli, api: Api) -> None:
-    created = api.session.post(
-        f"{api.url}/api/v1/tokens", json={"name": "cron", "expires_in_days": None}, timeout=10
-    )
-    assert created.status_code == 201, created.text
-    personal = created.json()["token"]
-    assert cli.json("whoami", TAPEDECK_TOKEN=personal)["id"] == USER
+def test_a_personal_access_token_made_by_the_command_serves_a_cron_job(
+    logged_in: Cli, cli: Cli, one_line_error: Any
+) -> None:
+    made = logged_in.json("token", "create", "cron")
+    assert made["token"].startswith("tdp_") and made["expires_at"] is None
+    personal = made["token"]
+
+    cron = dict(TAPEDECK_TOKEN=personal)
+    assert cli.json("whoami", **cron)["id"] == USER
     # Nothing was stored: the environment's token is used, not kept.
     assert not cli.credentials.exists()
+    listed = cli.ok("token", "ls", **cron).stdout
+    assert listed.startswith(f"{made['id']}\tcron\t") and personal not in listed
+
+    logged_in.ok("token", "revoke", made["id"])
+    one_line_error(cli("whoami", **cron), Exit.NOT_LOGGED_IN)

@@ -63,6 +63,7 @@ def test_every_command_has_help() -> None:
         "import",
         "restore",
         "download",
+        "token",
     ):
         assert name in main.output
         answer = runner.invoke(app, [name, "--help"])
