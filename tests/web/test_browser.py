@@ -17,13 +17,15 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from teststack.audio import AudioServer
 
-from launcher.testing import Launchers
+from launcher.testing import LauncherRun, Launchers
 
 # Starting nine processes and walking the app takes 20-30 s on an idle 2-core machine; the
 # margin is for a loaded one (the whole fixture runs inside the first test's time).
@@ -44,6 +46,7 @@ SCREENS = {
     "artists",
     "downloads",
     "history",
+    "restore",
 }
 CHROMIUM = os.environ.get("TAPEDECK_CHROMIUM", "/usr/bin/chromium")
 
@@ -60,6 +63,21 @@ def _missing() -> str | None:
     return None
 
 
+def _wait_ready(run: LauncherRun, timeout_s: float) -> None:
+    """`/readyz` answers 200. Unlike LauncherRun.wait_ready, a slow answer (a loaded
+    machine) is waited out too, not only a refused connection."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert run.process.poll() is None, f"the launcher exited: {run.stderr}"
+        try:
+            if requests.get(f"{run.url}/readyz", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"not ready in {timeout_s}s: {run.stderr}")
+
+
 @pytest.fixture(scope="module")
 def browser_run(launchers: Launchers, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     missing = _missing()
@@ -74,7 +92,7 @@ def browser_run(launchers: Launchers, tmp_path_factory: pytest.TempPathFactory) 
     env["TAPEDECK_DOWNLOAD_SOURCE"] = "url"
     env["TAPEDECK_DOWNLOAD_URL_TEMPLATE"] = f"{audio.url}/{{track_id}}.wav"
     run = launchers.start(env)
-    run.wait_ready(timeout_s=240)
+    _wait_ready(run, timeout_s=240)
     report_path = tmp_path_factory.mktemp("e2e") / "report.json"
     done = subprocess.run(
         ["node", str(WEB / "e2e" / "run.mjs")],

@@ -238,6 +238,27 @@ try {
     await shot(page, "history-desktop");
   });
 
+  await step("restore: the dry run's plan for a changed playlist", async () => {
+    await page.getByRole("link", { name: "Saves", exact: true }).click();
+    await page.getByRole("link", { name: "Restore", exact: true }).click();
+    await page.waitForURL(`${BASE}/restore`);
+    // The first save, from before the emulator changed the playlist.
+    const options = page.locator("form.restore select option");
+    await options.nth(1).waitFor({ state: "attached" });
+    const first = await options.last().getAttribute("value");
+    await page.locator("form.restore select").selectOption(first);
+    await page.getByLabel("Every playlist").uncheck();
+    await page.getByRole("group", { name: "Playlists to restore" }).getByLabel(smallest.name, { exact: true }).check();
+    await page.getByLabel("Make my playlists equal to the save").check();
+    await page.getByRole("button", { name: "Preview" }).click();
+    const row = page.getByRole("region", { name: "Plan" }).locator("li.plan-row").filter({ hasText: smallest.name });
+    await row.waitFor();
+    const text = await row.innerText();
+    check(/\+1 −2/.test(text), `the plan should add back the removed track and remove the two added: ${text}`);
+    await audit(page, "restore");
+    await shot(page, "restore-desktop");
+  });
+
   await step("queue a playlist's downloads; play, save and remove one", async () => {
     await page.goto(`${BASE}${smallest.href}`);
     await page.getByRole("button", { name: "Download tracks" }).click();

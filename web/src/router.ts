@@ -36,6 +36,12 @@ const routes: RouteRecordRaw[] = [
     meta: { auth: true },
   },
   {
+    path: "/restore",
+    name: "restore",
+    component: () => import("./views/RestoreView.vue"),
+    meta: { auth: true },
+  },
+  {
     path: "/changes",
     name: "changes",
     component: () => import("./views/ChangesView.vue"),
@@ -46,14 +52,15 @@ const routes: RouteRecordRaw[] = [
 
 export function makeRouter() {
   const router = createRouter({ history: createWebHistory(), routes });
-  router.beforeEach(async (to) => {
+  router.beforeEach((to) => {
     const session = useSession();
-    if (!session.checked) await session.start();
+    // Not awaited: the page loads while /api/v1/me checks the token (a 401 ends it).
+    if (!session.checked) void session.start();
     // The login's token came in the fragment: the router would write it back into the
     // address bar (and the history) with the route, so the route loses it.
     if (/(?:^#|&)token=/.test(to.hash)) return { path: to.path, query: to.query, hash: "", replace: true };
-    if (to.meta.auth && !session.me) return { name: "home" };
-    if (to.name === "home" && session.me) return { name: "playlists" };
+    if (to.meta.auth && !session.token) return { name: "home" };
+    if (to.name === "home" && session.token) return { name: "playlists" };
     return true;
   });
   return router;

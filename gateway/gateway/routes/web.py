@@ -37,6 +37,7 @@ APP_PATHS = (
     "/saves",
     "/changes",
     "/downloads",
+    "/restore",
 )
 
 IMMUTABLE = "public, max-age=31536000, immutable"

@@ -3,27 +3,28 @@ import type { Client } from "./client";
 import type { Save } from "./types";
 
 /**
- * Follows a save's event stream (`GET /api/v1/library/saves/{id}/events`) until `done`.
- * EventSource cannot send an Authorization header, so the stream is read with fetch and
- * parsed by eventsource-parser. Resolves with the final save; an `error` event (the
- * library service or the gateway went away) falls back to reading the save once.
+ * Follows a job's event stream (a save's or a restore's: `progress` events, then one
+ * `done`, each carrying the whole object) and resolves with the final object. EventSource
+ * cannot send an Authorization header, so the stream is read with fetch and parsed by
+ * eventsource-parser. An `error` event (the service or the gateway went away) falls back
+ * to reading the object once from `objectPath`.
  */
-export async function followSave(
+export async function followEvents<T>(
   client: Client,
-  id: string,
-  onProgress: (save: Save) => void,
+  objectPath: string,
+  onProgress: (value: T) => void,
   signal?: AbortSignal,
-): Promise<Save> {
-  const answer = await client.request(`/api/v1/library/saves/${id}/events`, {
+): Promise<T> {
+  const answer = await client.request(`${objectPath}/events`, {
     headers: { Accept: "text/event-stream" },
     signal,
   });
-  let final: Save | null = null;
+  let final: T | null = null;
   let failed = false;
   const parser = createParser({
     onEvent(message) {
-      if (message.event === "progress") onProgress(JSON.parse(message.data) as Save);
-      else if (message.event === "done") final = JSON.parse(message.data) as Save;
+      if (message.event === "progress") onProgress(JSON.parse(message.data) as T);
+      else if (message.event === "done") final = JSON.parse(message.data) as T;
       else if (message.event === "error") failed = true;
     },
   });
@@ -34,8 +35,18 @@ export async function followSave(
     parser.feed(value);
   }
   if (final) return final;
-  if (!failed) throw new Error("the save's event stream ended without an end");
-  const save = await client.get<Save>(`/api/v1/library/saves/${id}`);
-  onProgress(save);
-  return save;
+  if (!failed) throw new Error("the event stream ended without an end");
+  const value = await client.get<T>(objectPath);
+  onProgress(value);
+  return value;
+}
+
+/** A save's event stream (`GET /api/v1/library/saves/{id}/events`) to its end. */
+export function followSave(
+  client: Client,
+  id: string,
+  onProgress: (save: Save) => void,
+  signal?: AbortSignal,
+): Promise<Save> {
+  return followEvents<Save>(client, `/api/v1/library/saves/${id}`, onProgress, signal);
 }

@@ -167,3 +167,36 @@ export interface CumulativeEntry {
   present: boolean;
   cycles: { added: string; removed: string | null }[];
 }
+
+export interface NotRestorable {
+  uri: string;
+  reason: string;
+}
+
+/** A restore (docs/api.md "Restores"); `plan` is null until the job has looked. */
+export interface Restore {
+  id: string;
+  status: "queued" | "running" | "succeeded" | "partial" | "failed" | "cancelled";
+  dry_run: boolean;
+  mode: "new" | "replace";
+  source: { save?: string; import?: string };
+  created_at: string;
+  finished_at: string | null;
+  plan: {
+    playlists: {
+      source_id: string;
+      name: string;
+      action: "create" | "replace" | "none";
+      target_id: string | null;
+      add: number;
+      remove: number;
+      not_restorable: NotRestorable[];
+    }[];
+    liked: { add: number; not_restorable: NotRestorable[] } | null;
+    albums: { add: number; not_restorable: NotRestorable[] } | null;
+    artists: { add: number; not_restorable: NotRestorable[] } | null;
+  } | null;
+  progress: { done: number; total: number | null };
+  spotify_requests: number;
+  error: { code: string; message: string } | null;
+}

@@ -39,8 +39,10 @@ export const useSession = defineStore("session", () => {
   }
 
   /** Runs once at start: takes a token from the URL fragment (and removes it from the
-   * address bar and history), or the stored one, and checks it with `/api/v1/me`. */
-  async function start(): Promise<void> {
+   * address bar and history), or the stored one, and checks it with `/api/v1/me`. The page
+   * does not wait for that check: it loads with the token at once, and a 401 from either
+   * ends the session (`onUnauthorized`), so a stored token costs no round trip first. */
+  function start(): Promise<void> {
     const fromUrl = tokenFromFragment(window.location.hash);
     if (fromUrl) {
       localStorage.setItem(STORAGE_KEY, fromUrl);
@@ -51,14 +53,17 @@ export const useSession = defineStore("session", () => {
       );
     }
     token.value = fromUrl ?? localStorage.getItem(STORAGE_KEY);
-    if (token.value) {
-      try {
-        me.value = await client.get<Me>("/api/v1/me");
-      } catch (error) {
-        if (!(error instanceof ApiError) || error.status !== 401) throw error;
-      }
-    }
     checked.value = true;
+    return token.value ? loadMe() : Promise.resolve();
+  }
+
+  async function loadMe(): Promise<void> {
+    try {
+      me.value = await client.get<Me>("/api/v1/me");
+    } catch (error) {
+      // A 401 has already ended the session; anything else leaves the page as it is.
+      if (!(error instanceof ApiError)) throw error;
+    }
   }
 
   async function logout(): Promise<void> {
