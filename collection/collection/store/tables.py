@@ -41,6 +41,10 @@ class EntryRow(Base):
     __tablename__ = "entries"
     __table_args__ = (
         sa.Index("ix_entries_listing_item", "listing_id", "item_id"),
+        # What entries refer to: deleting an object or listing checks nothing still does.
+        sa.Index("ix_entries_object", "object_digest"),
+        sa.Index("ix_entries_detail", "detail_digest"),
+        sa.Index("ix_entries_children", "children_id"),
         # Rows are small and found by their key: one B-tree instead of a table and an index.
         {"sqlite_with_rowid": False},
     )
