@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 from teststack.stack import Stack
 
 from spotify_emulator import Faults
