@@ -10,7 +10,6 @@ from typing import Any
 from collection.changes import list_changes, playlist_changes, unwrap
 from collection.model import Ref, StoredEntry, digest
 
-
 # Every object the tests made, by digest; `read` records which were asked for.
 BODIES: dict[str, str] = {}
 read: list[str] = []
