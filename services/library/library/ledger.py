@@ -22,10 +22,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from kit import errors
 from library.saves import Save
@@ -166,6 +167,10 @@ class LedgerRepository(Protocol):
         """The stored items' JSON by digest."""
         ...
 
+    def playlist_stamp(self, user_id: str, playlist_id: str) -> tuple[Any, ...]:
+        """Changes whenever the playlist's events do (one cheap query on an index)."""
+        ...
+
     def item_events(self, user_id: str, playlist_id: str) -> list[Event]:
         """The playlist's added and removed events, oldest first, without their items."""
         ...
@@ -180,10 +185,19 @@ class LedgerRepository(Protocol):
         ...
 
 
+# Playlists whose cumulative view is kept folded, the least recently read dropped first.
+CUMULATIVE_CACHE = 32
+
+
 class Ledger:
     def __init__(self, source: ChangeSource, repo: LedgerRepository) -> None:
         self._source = source
         self._repo = repo
+        # (user, playlist) -> (its events' stamp, the folded view): paging through a large
+        # playlist's view folds its events once, not once a page.
+        self._folded: OrderedDict[tuple[str, str], tuple[tuple[Any, ...], list[Occurrence]]]
+        self._folded = OrderedDict()
+        self._lock = threading.Lock()
 
     def batch(
         self,
@@ -245,16 +259,34 @@ class Ledger:
         how many there are; only the page's items are read."""
         if not self._repo.knows_playlist(user_id, playlist_id):
             raise errors.NotFound("no such playlist")
-        times = self._repo.kind_times(user_id, "playlists")
-        bases = self._repo.base_of(user_id, "playlists")
-        rows = build_cumulative(
-            self._repo.item_events(user_id, playlist_id), times, bases, times.get("")
-        )
-        page = rows[offset : offset + limit]
+        rows = self._fold(user_id, playlist_id)
+        page = [replace(row) for row in rows[offset : offset + limit]]
         bodies = self._repo.item_bodies([r.item_digest for r in page if r.item_digest])
         for row in page:
             row.item_json = bodies.get(row.item_digest or "")
         return page, len(rows)
+
+    def _fold(self, user_id: str, playlist_id: str) -> list[Occurrence]:
+        """The playlist's folded view, from the cache while its events are unchanged. The
+        newest playlists save is in the stamp too (it is every present row's last_seen)."""
+        key = (user_id, playlist_id)
+        times = self._repo.kind_times(user_id, "playlists")
+        stamp = (*self._repo.playlist_stamp(user_id, playlist_id), times.get(""))
+        with self._lock:
+            cached = self._folded.get(key)
+            if cached is not None and cached[0] == stamp:
+                self._folded.move_to_end(key)
+                return cached[1]
+        bases = self._repo.base_of(user_id, "playlists")
+        rows = build_cumulative(
+            self._repo.item_events(user_id, playlist_id), times, bases, times.get("")
+        )
+        with self._lock:
+            self._folded[key] = (stamp, rows)
+            self._folded.move_to_end(key)
+            while len(self._folded) > CUMULATIVE_CACHE:
+                self._folded.popitem(last=False)
+        return rows
 
 
 @dataclass

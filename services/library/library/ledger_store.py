@@ -164,7 +164,7 @@ def save_ended(session: Session, save_id: str, finished_at: datetime) -> None:
     )
 
 
-def _event(row: Any) -> Event:
+def _event(row: Any, body: str | None = None) -> Event:
     return Event(
         id=row.id,
         save_id=row.save_id,
@@ -173,7 +173,7 @@ def _event(row: Any) -> Event:
         type=row.type,
         playlist_id=row.playlist_id,
         uri=row.uri,
-        item_json=getattr(row, "body", None),
+        item_json=body,
         occurrence=row.occurrence,
         position=row.position,
         from_position=row.from_position,
@@ -295,7 +295,7 @@ class LedgerStore:
                 .outerjoin(LedgerItemRow, LedgerItemRow.digest == page.c.item_digest)
                 .order_by(page.c.at.desc(), page.c.id.desc())
             ).all()
-        return [_event(row) for row in rows], int(total or 0)
+        return [_event(row, row.body) for row in rows], int(total or 0)
 
     def item_bodies(self, digests: list[str]) -> dict[str, str]:
         with self._db.read() as session:
@@ -319,6 +319,16 @@ class LedgerStore:
                 )
                 is not None
             )
+
+    def playlist_stamp(self, user_id: str, playlist_id: str) -> tuple[Any, ...]:
+        e = LedgerEventRow
+        with self._db.read() as session:
+            row = session.execute(
+                sa.select(sa.func.count(), sa.func.max(e.id), sa.func.max(e.at)).where(
+                    e.user_id == user_id, e.playlist_id == playlist_id
+                )
+            ).one()
+        return tuple(row)
 
     def item_events(self, user_id: str, playlist_id: str) -> list[Event]:
         e = LedgerEventRow

@@ -254,3 +254,21 @@ def _run(runs: SaveRuns, user: str) -> Save:
         assert time.monotonic() < deadline
         time.sleep(0.01)
     return replace(save)
+
+
+def test_the_folded_cumulative_view_follows_new_saves(db: Database) -> None:
+    saves, _, ledger = _ledger(db, FakeChanges())
+    _saved(saves, 1, "v1", NOW)
+    ledger.backfill()
+    before, _ = ledger.cumulative("u1", "p1", 0, 50)
+    assert [(r.uri, r.present) for r in before] == [("spotify:track:t1", True)]
+    # A save that changes the playlist, then one that changes nothing but is newer.
+    _saved(saves, 2, "v2", NOW + timedelta(days=1))
+    _saved(saves, 3, "v2", NOW + timedelta(days=2))
+    ledger.backfill()
+    after, _ = ledger.cumulative("u1", "p1", 0, 50)
+    assert [(r.uri, r.present) for r in after] == [
+        ("spotify:track:t1", False),
+        ("spotify:track:t2", True),
+    ]
+    assert after[1].last_seen == NOW + timedelta(days=2, seconds=5)
