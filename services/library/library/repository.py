@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import datetime
 from typing import Protocol
 
 from library.saves import Save
 
 
 class SaveRepository(Protocol):
-    def add(self, save: Save) -> Save | None:
-        """Stores a new save, unless the user has an active one: then that one, unchanged."""
+    def add(
+        self, save: Save, owner: str | None = None, lease_until: datetime | None = None
+    ) -> Save | None:
+        """Stores a new save, `owner`'s until `lease_until`, unless the user has an active
+        one: then that one, unchanged."""
+        ...
+
+    def renew(self, owner: str, save_ids: Collection[str], until: datetime) -> set[str]:
+        """Extends `owner`'s leases of those saves; answers the ones still its own (active
+        or ended), not taken over by another replica."""
+        ...
+
+    def take_expired(self, owner: str, now: datetime, until: datetime) -> list[Save]:
+        """Takes for `owner` every active save whose lease has passed (or that has none)."""
         ...
 
     def put(self, save: Save) -> None:

@@ -1,6 +1,12 @@
 """Starting saves and running them: the fan-out to each chosen kind's entity service (one
 thread per kind), progress kept live in memory and persisted at a bounded rate, watching a
-save as it changes, and the feed of every save's changes."""
+save as it changes, and the feed of every save's changes.
+
+Several replicas may share one database. Each save is its replica's, with a lease in the
+saves table that the replica's heartbeat extends; every replica ends as interrupted the saves
+whose lease has passed (their replica died), at start and on every heartbeat, and never a
+save whose replica is alive. Any replica reads and watches any save (from the database when
+another replica runs it)."""
 
 from __future__ import annotations
 
@@ -135,6 +141,34 @@ class _Live:
             return self.save
 
 
+class Heartbeat:
+    """Extends the leases of a SaveRuns' saves and ends those of dead replicas, every
+    `interval_s`, on a thread of its own until stopped."""
+
+    def __init__(self, runs: SaveRuns, interval_s: float) -> None:
+        self._runs = runs
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="save-leases", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stops beating (a replica that stops beating is, to the others, dead)."""
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            try:
+                self._runs.renew_leases()
+                self._runs.recover()
+            except Exception:  # the database may be away for a moment: beat again
+                log.exception("save leases not kept")
+
+
 class SaveRuns:
     def __init__(
         self,
@@ -152,13 +186,23 @@ class SaveRuns:
         full_save_cooldown_s: float = 0.0,
         ledger: Ledger | None = None,
         after_end: Callable[[Save], object] | None = None,
+        replica_id: str = "",
+        lease_s: float = 30.0,
+        lease_clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         """`spotify_concurrency`: a user's Spotify requests in flight, in all, shared among
         the kinds of a save. `events`: told as saves start and end. `full_save_cooldown_s`:
         the least time between the starts of two full saves of one user (0: none).
         `ledger`: records each completed kind's changes with its completion (none: no
-        events are recorded)."""
+        events are recorded). `replica_id`: names this process as its saves' owner (default:
+        a new random one). `lease_s`: how long a save outlives its replica's last heartbeat
+        before another replica ends it. `lease_clock`: the real time leases are reckoned in
+        (`clock` may be a test's simulated one)."""
         self._repo = repo
+        self.replica_id = replica_id or f"library-{uuid.uuid4().hex[:12]}"
+        self._lease = timedelta(seconds=lease_s)
+        self._lease_clock = lease_clock
+        self._heartbeat: Heartbeat | None = None
         self._ledger = ledger
         # Told each save this process ran once it is stored ended, before anyone sees it
         # ended (pruning).
@@ -183,11 +227,13 @@ class SaveRuns:
         self._closed = False
 
     def recover(self) -> list[str]:
-        """Ends the saves a previous process left queued or running, as interrupted: they
-        will never end otherwise. The kinds they completed stay readable (partial)."""
+        """Ends, as interrupted, the queued or running saves whose replica died (their lease
+        has passed, or they never had one): they will never end otherwise. The kinds they
+        completed stay readable (partial). A save another live replica runs is left alone."""
+        now = self._lease_clock()
         ids = []
         statuses = []
-        for save in self._repo.unfinished():
+        for save in self._repo.take_expired(self.replica_id, now, now + self._lease):
             ended = interrupted(save, self._clock())
             self._repo.put(ended)
             ids.append(save.id)
@@ -195,6 +241,26 @@ class SaveRuns:
         if ids:
             log.warning("interrupted saves ended", extra={"save_ids": ids, "statuses": statuses})
         return ids
+
+    def keep_leases(self) -> Heartbeat:
+        """Starts the heartbeat: every third of the lease, extends the leases of the saves
+        this process runs and ends those whose replica died (recover). Stopped by close."""
+        if self._heartbeat is None:
+            self._heartbeat = Heartbeat(self, self._lease.total_seconds() / 3)
+            self._heartbeat.start()
+        return self._heartbeat
+
+    def renew_leases(self) -> None:
+        """Extends the leases of the saves this process runs."""
+        with self._changed:
+            ids = set(self._live)
+        if not ids:
+            return
+        held = self._repo.renew(self.replica_id, ids, self._lease_clock() + self._lease)
+        lost = sorted(ids - held)
+        if lost:
+            # This process stalled past its lease and another replica ended these saves.
+            log.error("save leases lost", extra={"save_ids": lost, "replica": self.replica_id})
 
     def start(self, user_id: str, kinds: Iterable[str], full: bool) -> Save:
         errors.required(user_id, "user_id")
@@ -204,7 +270,7 @@ class SaveRuns:
         if full:
             self._check_full_save_cooldown(user_id)
         save = new_save(self._new_id(), user_id, chosen, full, self._clock())
-        running = self._repo.add(save)
+        running = self._repo.add(save, self.replica_id, self._lease_clock() + self._lease)
         if running is not None:
             raise SaveRunning(self._fresh(running))
         live = _Live(save)
@@ -270,6 +336,9 @@ class SaveRuns:
         self._entities.cancel_syncs()
         self._saves.shutdown(wait=True)
         self._syncs.shutdown(wait=True)
+        if self._heartbeat is not None:
+            # After the saves ended: until then they are still this replica's.
+            self._heartbeat.stop()
         with self._changed:
             self._closed = True
             for feed in self._feeds:

@@ -24,6 +24,9 @@ class LibrarySettings(
     sync_timeout_s: float = Field(default=6 * 3600, gt=0)
     # Seconds between persisted progress writes of one save (state changes are written at once).
     progress_write_interval_s: float = Field(default=0.25, ge=0)
+    # How long a save outlives its replica's last heartbeat (a third of this apart) before
+    # another replica, or this one restarted, ends it as interrupted.
+    save_lease_s: float = Field(default=30.0, gt=0)
     # Saves running at once in this process; more wait, queued.
     max_running_saves: int = Field(default=16, ge=1)
     # Threads serving calls; a WatchSaves call (one per gateway replica) holds one while it

@@ -4,6 +4,7 @@ them. Item data is not here: it lives in the entity services."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +51,10 @@ class SaveRow(Base):
     spotify_requests: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     # {"code", "message", "kinds"} when the save did not succeed.
     error_json: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    # The replica running the save and until when its heartbeat holds it (library.runs);
+    # written only by add, renew and take_expired, never by put.
+    owner: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class SaveKindRow(Base):
@@ -130,7 +135,9 @@ class LibraryStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def add(self, save: Save) -> Save | None:
+    def add(
+        self, save: Save, owner: str | None = None, lease_until: datetime | None = None
+    ) -> Save | None:
         for _ in range(3):
             try:
                 with self._db.write() as s:
@@ -139,7 +146,9 @@ class LibraryStore:
                     active = self._active(s, save.user_id)
                     if active is not None:
                         return active
-                    s.add(self._row(save))
+                    row = self._row(save)
+                    row.owner, row.lease_until = owner, lease_until
+                    s.add(row)
                     s.flush()  # the save before its runs, which refer to it
                     s.add_all(self._run_rows(save))
                 return None
@@ -216,6 +225,45 @@ class LibraryStore:
     def unfinished(self) -> list[Save]:
         with self._db.read() as s:
             rows = s.scalars(sa.select(SaveRow).where(SaveRow.status.in_(ACTIVE))).all()
+            return self._load(s, list(rows))
+
+    def renew(self, owner: str, save_ids: Collection[str], until: datetime) -> set[str]:
+        """Extends `owner`'s leases of those of `save_ids` still active; answers which of
+        them are still `owner`'s, active or ended (one missing was taken over by another
+        replica, which found its lease passed)."""
+        if not save_ids:
+            return set()
+        mine = (SaveRow.id.in_(list(save_ids)), SaveRow.owner == owner)
+        with self._db.write() as s:
+            s.execute(
+                sa.update(SaveRow)
+                .where(*mine, SaveRow.status.in_(ACTIVE))
+                .values(lease_until=until)
+            )
+            return set(s.scalars(sa.select(SaveRow.id).where(*mine)))
+
+    def take_expired(self, owner: str, now: datetime, until: datetime) -> list[Save]:
+        """Makes `owner`'s (leased until `until`) every active save whose lease passed
+        before `now`, or that never had one, and answers them as they are. Each is taken
+        by one conditional update, so of replicas looking at once one takes it, and an
+        owner that renewed meanwhile keeps it."""
+        expired = sa.or_(SaveRow.lease_until.is_(None), SaveRow.lease_until < now)
+        with self._db.read() as s:
+            ids = list(s.scalars(sa.select(SaveRow.id).where(SaveRow.status.in_(ACTIVE), expired)))
+        taken = []
+        for save_id in ids:
+            with self._db.write() as s:
+                result = s.execute(
+                    sa.update(SaveRow)
+                    .where(SaveRow.id == save_id, SaveRow.status.in_(ACTIVE), expired)
+                    .values(owner=owner, lease_until=until)
+                )
+                if getattr(result, "rowcount", 0) == 1:
+                    taken.append(save_id)
+        if not taken:
+            return []
+        with self._db.read() as s:
+            rows = s.scalars(sa.select(SaveRow).where(SaveRow.id.in_(taken))).all()
             return self._load(s, list(rows))
 
     def _active(self, s: Session, user_id: str) -> Save | None:

@@ -105,8 +105,10 @@ def build(
         events=SaveMetrics(registry),
         full_save_cooldown_s=settings.full_save_cooldown_s,
         ledger=ledger,
+        lease_s=settings.save_lease_s,
     )
     runs.recover()
+    runs.keep_leases()
     backfill = Backfill(ledger).start()
     schedules = Schedules(
         ScheduleStore(db),
