@@ -14,11 +14,9 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
-
-from collection.model import StoredEntry
 
 # Keys under which a wrapper object holds the item itself (a playlist item, a saved track or
 # album); an artist is stored as itself.
@@ -44,8 +42,26 @@ class Change:
     playlist_name: str = ""
 
 
+class Row(NamedTuple):
+    """An entry as the comparison needs it (no object): a plain tuple, since a large list's
+    every entry is made into one and a dataclass per entry cost more than the rest."""
+
+    position: int
+    id: str
+    uri: str
+    name: str
+    digest: str
+    children: str | None
+    withheld: bool
+
+    @property
+    def key(self) -> str:
+        """What makes two items the same one across versions (as Ref.key)."""
+        return self.uri or self.id
+
+
 # A listing's entries (no objects), in position order.
-EntriesOf = Callable[[str], Sequence[StoredEntry]]
+EntriesOf = Callable[[str], Sequence[Row]]
 # The stored JSON of objects by digest.
 BodiesOf = Callable[[Iterable[str]], dict[str, str]]
 
@@ -92,9 +108,39 @@ def _kept_in_order(pairs: list[tuple[int, int]]) -> set[int]:
     return kept
 
 
+def _copies(
+    old: Sequence[Row],
+    new: Sequence[Row],
+    was: list[int],
+    now: list[int],
+    added: list[tuple[int, int]],
+    removed: list[tuple[int, int]],
+    pairs: list[tuple[int, int, int]] | None,
+) -> None:
+    """Matches the copies of one URI: the same stored object first (a copy that stayed),
+    then by order; what is left over came (occurrences above the old count) or went."""
+    matched: dict[int, int] = {}
+    free = list(was)
+    for n in now:
+        digest = new[n].digest
+        for j, o in enumerate(free):
+            if old[o].digest == digest:
+                matched[n] = o
+                del free[j]
+                break
+    rest = [n for n in now if n not in matched]
+    for n, o in zip(rest, free, strict=False):
+        matched[n] = o
+    if pairs is not None:
+        occurrence_of = {n: k + 1 for k, n in enumerate(now)}
+        pairs.extend((n, o, occurrence_of[n]) for n, o in matched.items())
+    added.extend((n, k) for k, n in enumerate(rest[len(free) :], start=len(was) + 1))
+    removed.extend((o, k) for k, o in enumerate(sorted(free[len(rest) :]), start=len(now) + 1))
+
+
 def list_changes(
-    old: Sequence[StoredEntry],
-    new: Sequence[StoredEntry],
+    old: Sequence[Row],
+    new: Sequence[Row],
     bodies: BodiesOf,
     *,
     playlist_id: str = "",
@@ -106,33 +152,25 @@ def list_changes(
     old_by: dict[str, list[int]] = {}
     new_by: dict[str, list[int]] = {}
     for i, entry in enumerate(old):
-        old_by.setdefault(entry.ref.key, []).append(i)
+        old_by.setdefault(entry.key, []).append(i)
     for i, entry in enumerate(new):
-        new_by.setdefault(entry.ref.key, []).append(i)
+        new_by.setdefault(entry.key, []).append(i)
 
     added: list[tuple[int, int]] = []  # (index in new, occurrence)
     removed: list[tuple[int, int]] = []  # (index in old, occurrence)
     pairs: list[tuple[int, int, int]] = []  # (new index, old index, occurrence)
-    for key in {**old_by, **new_by}:
-        was, now = old_by.get(key, []), new_by.get(key, [])
-        matched: dict[int, int] = {}
-        free = list(was)
-        # The same stored object first (a copy that stayed), then by order.
-        for n in now:
-            digest = new[n].object_digest
-            for j, o in enumerate(free):
-                if old[o].object_digest == digest:
-                    matched[n] = o
-                    del free[j]
-                    break
-        rest = [n for n in now if n not in matched]
-        for n, o in zip(rest, free, strict=False):
-            matched[n] = o
-        gone = free[len(rest) :]
-        occurrence_of = {n: k + 1 for k, n in enumerate(now)}
-        pairs.extend((n, o, occurrence_of[n]) for n, o in matched.items())
-        added.extend((n, k) for k, n in enumerate(rest[len(free) :], start=len(was) + 1))
-        removed.extend((o, k) for k, o in enumerate(sorted(gone), start=len(now) + 1))
+    for key, now in new_by.items():
+        was = old_by.get(key)
+        if was is None:
+            added.extend((n, k) for k, n in enumerate(now, start=1))
+        elif len(was) == 1 and len(now) == 1:  # most items: one copy, still there
+            if moves:
+                pairs.append((now[0], was[0], 1))
+        else:
+            _copies(old, new, was, now, added, removed, pairs if moves else None)
+    for key, was in old_by.items():
+        if key not in new_by:
+            removed.extend((o, k) for k, o in enumerate(was, start=1))
 
     if moves and pairs:
         pairs.sort()
@@ -143,18 +181,18 @@ def list_changes(
     removed.sort()
     added.sort()
     text = bodies(
-        [old[o].object_digest for o, _ in removed]
-        + [new[n].object_digest for n, _ in added]
-        + [new[n].object_digest for n, _, _ in moved]
+        [old[o].digest for o, _ in removed]
+        + [new[n].digest for n, _ in added]
+        + [new[n].digest for n, _, _ in moved]
     )
 
-    def change(kind: str, entry: StoredEntry, occurrence: int, **at: Any) -> Change:
-        item_json, added_at, added_by = unwrap(text.get(entry.object_digest, "null"))
+    def change(kind: str, entry: Row, occurrence: int, **at: Any) -> Change:
+        item_json, added_at, added_by = unwrap(text.get(entry.digest, "null"))
         return Change(
             kind,
             playlist_id=playlist_id,
-            item_id=entry.ref.id,
-            uri=entry.ref.uri,
+            item_id=entry.id,
+            uri=entry.uri,
             item_json=item_json,
             occurrence=occurrence,
             added_at=added_at,
@@ -179,8 +217,8 @@ def _description(body: str | None) -> str:
 
 
 def playlist_changes(
-    old: Sequence[StoredEntry],
-    new: Sequence[StoredEntry],
+    old: Sequence[Row],
+    new: Sequence[Row],
     entries_of: EntriesOf,
     bodies: BodiesOf,
 ) -> Iterator[Change]:
@@ -189,39 +227,38 @@ def playlist_changes(
     whose items Spotify now withholds, loses every item occurrence (removed); one that came,
     or became visible, gains them (added): the ledger says only what a save could see. An
     unchanged playlist (same object, same item listing) is not read at all."""
-    before = {entry.ref.key: entry for entry in old}
-    now = {entry.ref.key for entry in new}
+    before = {entry.key: entry for entry in old}
+    now = {entry.key for entry in new}
     # The playlist objects that changed, for their descriptions (names are on the entries).
     changed = [
         digest
         for entry in new
-        if (was := before.get(entry.ref.key)) is not None
-        and was.object_digest != entry.object_digest
-        for digest in (was.object_digest, entry.object_digest)
+        if (was := before.get(entry.key)) is not None and was.digest != entry.digest
+        for digest in (was.digest, entry.digest)
     ]
     text = bodies(changed) if changed else {}
 
-    def items(entry: StoredEntry | None) -> Sequence[StoredEntry]:
+    def items(entry: Row | None) -> Sequence[Row]:
         if entry is None or entry.withheld or entry.children is None:
             return []
         return entries_of(entry.children)
 
     for entry in new:
-        pid, name = entry.ref.id, entry.ref.name
-        was = before.get(entry.ref.key)
+        pid, name = entry.id, entry.name
+        was = before.get(entry.key)
         if was is None:
             yield Change("playlist_added", playlist_id=pid, playlist_name=name)
             if entry.withheld:
                 yield Change("withheld", playlist_id=pid, playlist_name=name)
             yield from list_changes([], items(entry), bodies, playlist_id=pid, playlist_name=name)
             continue
-        if was.object_digest != entry.object_digest:
-            if was.ref.name != name:
+        if was.digest != entry.digest:
+            if was.name != name:
                 yield Change(
-                    "renamed", playlist_id=pid, before=was.ref.name, after=name, playlist_name=name
+                    "renamed", playlist_id=pid, before=was.name, after=name, playlist_name=name
                 )
-            a = _description(text.get(was.object_digest))
-            b = _description(text.get(entry.object_digest))
+            a = _description(text.get(was.digest))
+            b = _description(text.get(entry.digest))
             if a != b:
                 yield Change(
                     "description_changed", playlist_id=pid, before=a, after=b, playlist_name=name
@@ -237,6 +274,6 @@ def playlist_changes(
     for key, entry in before.items():
         if key in now:
             continue
-        pid, name = entry.ref.id, entry.ref.name
+        pid, name = entry.id, entry.name
         yield Change("playlist_removed", playlist_id=pid, playlist_name=name)
         yield from list_changes(items(entry), [], bodies, playlist_id=pid, playlist_name=name)

@@ -8,7 +8,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 
-from collection.changes import Change, list_changes, playlist_changes
+from collection.changes import Change, Row, list_changes, playlist_changes
 from collection.entity import Entity
 from collection.metrics import EntityMetrics
 from collection.model import (
@@ -172,12 +172,15 @@ class Collection:
         from_listing = self._store.listing(user_id, from_version) if from_version else None
         if from_version == to_version:
             return iter(())
-        new = self._store.entries(to_listing.id)
-        old = self._store.entries(from_listing.id) if from_listing is not None else []
+        new = self._rows(to_listing.id)
+        old = self._rows(from_listing.id) if from_listing is not None else []
         bodies = self._store.objects_by_digest
         if self.entity.kind == "playlists":
-            return playlist_changes(old, new, self._store.entries, bodies)
+            return playlist_changes(old, new, self._rows, bodies)
         return iter(list_changes(old, new, bodies))
+
+    def _rows(self, listing_id: str) -> list[Row]:
+        return list(map(Row._make, self._store.change_rows(listing_id)))
 
     def _refs(self, listing_id: str | None) -> list[Ref]:
         return [] if listing_id is None else [e.ref for e in self._store.entries(listing_id)]

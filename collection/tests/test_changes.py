@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from collection.changes import list_changes, playlist_changes, unwrap
-from collection.model import Ref, StoredEntry, digest
+from collection.changes import Row, list_changes, playlist_changes, unwrap
+from collection.model import digest
 
 # Every object the tests made, by digest; `read` records which were asked for.
 BODIES: dict[str, str] = {}
@@ -26,19 +26,15 @@ def _stored(body: str) -> str:
     return digest(body)
 
 
-def _item(uri: str, added_at: str = "2026-01-01T00:00:00Z") -> StoredEntry:
+def _item(uri: str, added_at: str = "2026-01-01T00:00:00Z") -> Row:
     body = json.dumps(
         {"added_at": added_at, "added_by": {"id": "me"}, "item": {"uri": uri, "name": uri}}
     )
-    ref = Ref(uri.rsplit(":", 1)[-1], uri, uri)
-    return StoredEntry(0, ref, None, _stored(body), None, None, 0, False)
+    return Row(0, uri.rsplit(":", 1)[-1], uri, uri, _stored(body), None, False)
 
 
-def _list(*items: StoredEntry) -> list[StoredEntry]:
-    return [
-        StoredEntry(p, e.ref, e.tag, e.object_digest, None, None, 0, False)
-        for p, e in enumerate(items)
-    ]
+def _list(*items: Row) -> list[Row]:
+    return [e._replace(position=p) for p, e in enumerate(items)]
 
 
 def _summary(changes: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -57,7 +53,7 @@ def test_each_occurrence_added_or_removed_is_one_change_with_its_position() -> N
     read.clear()
     changes = list_changes(_list(A, B, C), _list(A, a_again, C, D), _bodies, moves=True)
     # Only the objects of what changed are read.
-    assert sorted(read) == sorted(e.object_digest for e in (B, a_again, D))
+    assert sorted(read) == sorted(e.digest for e in (B, a_again, D))
     assert _summary(changes) == [
         ("removed", "spotify:track:b", 1, 1, None),
         ("added", "spotify:track:a", 2, 1, None),
@@ -92,18 +88,17 @@ def test_lists_other_than_a_playlists_items_have_no_moves() -> None:
 
 def _playlist(
     pid: str, name: str, items: str | None, description: str = "", withheld: bool = False
-) -> StoredEntry:
+) -> Row:
     body = json.dumps(
         {"id": pid, "uri": f"spotify:playlist:{pid}", "name": name, "description": description}
     )
-    ref = Ref(pid, f"spotify:playlist:{pid}", name)
-    return StoredEntry(0, ref, None, _stored(body), None, items, 0, withheld)
+    return Row(0, pid, f"spotify:playlist:{pid}", name, _stored(body), items, withheld)
 
 
 LISTINGS = {"l1": _list(A, B), "l2": _list(A, B, C)}
 
 
-def _entries(listing_id: str) -> list[StoredEntry]:
+def _entries(listing_id: str) -> list[Row]:
     return LISTINGS[listing_id]
 
 
