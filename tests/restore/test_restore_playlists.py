@@ -153,6 +153,15 @@ def test_a_dry_run_answers_the_plan_and_writes_nothing(
     assert {r["reason"] for r in plan["artists"]["not_restorable"]} == {"follow_unsupported"}
     listed = api.get("/api/v1/restores").json()
     assert listed["total"] == 1 and listed["items"][0]["id"] == restore["id"]
+    # Its event stream: the restore as it is (ended), then done.
+    stream = api.session.get(
+        f"{api.url}/api/v1/restores/{restore['id']}/events", stream=True, timeout=30
+    )
+    assert stream.status_code == 200
+    assert stream.headers["content-type"].startswith("text/event-stream")
+    names = [line for line in stream.iter_lines(decode_unicode=True) if line.startswith("event:")]
+    assert names == ["event: progress", "event: done"]
+    assert api.get(f"/api/v1/restores/{'0' * 32}/events").status_code == 404
 
 
 def test_bad_requests_are_refused_and_write_nothing(

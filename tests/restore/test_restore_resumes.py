@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from teststack.stack import Stack
 
 from spotify_emulator import Emulator, Faults
 
-from .conftest import Api, item_uris, restorable, spotify
+from .conftest import Api, item_uris, login_with_write_scopes, restorable, spotify
 
 USER = "tapedeck-demo"
 
@@ -101,3 +102,38 @@ def test_a_restore_cut_by_a_restart_of_its_service_resumes_and_writes_each_item_
     assert done["status"] == "succeeded", done
     assert done["progress"]["done"] == done["progress"]["total"]
     assert_restored_once(emulator, truth)
+
+
+def test_a_cancelled_restore_stops_writing_and_says_so(emulator: Emulator, tmp_path: Path) -> None:
+    # One playlist at a time, so that a cancel lands with most of it still to write.
+    stack = Stack.start(emulator, tmp_path, restore_concurrency=1)
+    try:
+        _cancel(emulator, Api(stack.url, login_with_write_scopes(stack.url, USER)))
+    finally:
+        stack.stop()
+
+
+def _cancel(emulator: Emulator, api: Api) -> None:
+    playlists = chosen(emulator)
+    save = api.save()
+    delete(emulator, playlists)
+    emulator.set_faults(Faults(latency_ms=150))
+    started = api.post(
+        "/api/v1/restores",
+        {"source": {"save": save["id"]}, "playlists": [p["id"] for p in playlists]},
+    )
+    path = f"/api/v1/restores/{started.json()['id']}"
+    wait_for(lambda: api.get(path).json()["progress"]["done"] > 0)
+
+    assert api.session.delete(f"{api.url}{path}", timeout=30).status_code == 204
+
+    done = api.wait(path)
+    assert done["status"] == "cancelled"
+    assert done["progress"]["done"] < done["progress"]["total"]
+    writes = emulator.writes()["total"]
+    emulator.set_faults(Faults())
+    assert api.get(path).json()["status"] == "cancelled"
+    assert emulator.writes()["total"] == writes  # nothing written after it ended
+    assert (
+        api.session.delete(f"{api.url}/api/v1/restores/{'0' * 32}", timeout=30).status_code == 404
+    )
