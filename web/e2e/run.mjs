@@ -145,11 +145,15 @@ try {
     await last.fill("20");
     await page.getByRole("button", { name: "Save rule" }).click();
     await page.getByRole("status").filter({ hasText: "next pruning" }).waitFor();
+    // Automatic saves: on, with when the next one runs.
+    await page.getByLabel("Save automatically").selectOption("daily");
+    await page.getByRole("status").filter({ hasText: "Next automatic save" }).waitFor();
     await audit(page, "saves");
     await shot(page, "saves-desktop");
   });
 
   let largest = null;
+  let exported = null;
   let smallest = null;
   await step("the playlists grid shows every playlist with its cover, owner and count", async () => {
     await page.getByRole("link", { name: "Playlists" }).click();
@@ -203,7 +207,8 @@ try {
       page.waitForEvent("download"),
       page.getByRole("button", { name: "This playlist (CSV)" }).click(),
     ]);
-    const body = await readFile(await download.path(), "utf8");
+    exported = { name: download.suggestedFilename(), body: await readFile(await download.path()) };
+    const body = exported.body.toString("utf8");
     check(body.startsWith('"Track URI","Track Name"'), "not Exportify's header");
     const rows = body.trimEnd().split("\n").length - 1;
     check(download.suggestedFilename().endsWith(".csv"), download.suggestedFilename());
@@ -243,7 +248,7 @@ try {
     await page.getByRole("link", { name: "Restore", exact: true }).click();
     await page.waitForURL(`${BASE}/restore`);
     // The first save, from before the emulator changed the playlist.
-    const options = page.locator("form.restore select option");
+    const options = page.locator("form.restore select optgroup[label=Saves] option");
     await options.nth(1).waitFor({ state: "attached" });
     const first = await options.last().getAttribute("value");
     await page.locator("form.restore select").selectOption(first);
@@ -257,6 +262,19 @@ try {
     check(/\+1 −2/.test(text), `the plan should add back the removed track and remove the two added: ${text}`);
     await audit(page, "restore");
     await shot(page, "restore-desktop");
+    // The CSV exported above, imported back: its playlist becomes a source to restore anew.
+    await page.getByLabel(/Or import a file/).setInputFiles({ name: exported.name, mimeType: "text/csv", buffer: exported.body });
+    const note = page.getByRole("status").filter({ hasText: "Imported 1 playlist" });
+    await note.waitFor();
+    // Every row of the CSV is an item, or counted as without a Spotify URI (a local file).
+    const counted = /\((\d+) items(?:, (\d+) without)?/.exec(await note.innerText());
+    const items = Number(counted?.[1]);
+    check(items + Number(counted?.[2] ?? 0) === report.csv.rows, `import: ${await note.innerText()}`);
+    await page.getByLabel("Every playlist").check();
+    await page.getByLabel("As new private playlists").check();
+    await page.getByRole("button", { name: "Preview" }).click();
+    const anew = page.getByRole("region", { name: "Plan" }).locator("li.plan-row").filter({ hasText: `made anew · +${items} ` });
+    await anew.waitFor();
   });
 
   await step("queue a playlist's downloads; play, save and remove one", async () => {

@@ -33,7 +33,8 @@ export class Client {
     const headers = new Headers(init.headers);
     const token = this.options.token();
     if (token) headers.set("Authorization", `Bearer ${token}`);
-    if (init.body !== undefined && !headers.has("Content-Type")) {
+    // A FormData body (a file upload) sets its own multipart type and boundary.
+    if (typeof init.body === "string" && !headers.has("Content-Type")) {
       headers.set("Content-Type", "application/json");
     }
     const answer = await this.fetcher(path, { ...init, headers });

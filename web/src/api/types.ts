@@ -200,3 +200,13 @@ export interface Restore {
   spotify_requests: number;
   error: { code: string; message: string } | null;
 }
+
+/** A library brought in from a file (docs/api.md "Imports"), a restore's possible source. */
+export interface Import {
+  id: string;
+  format: string;
+  created_at: string;
+  playlists: { id: string; name: string; items: number; unresolved: number }[];
+  liked: number;
+  albums: number;
+}
