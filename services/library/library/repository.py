@@ -26,8 +26,9 @@ class SaveRepository(Protocol):
         """Takes for `owner` every active save whose lease has passed (or that has none)."""
         ...
 
-    def put(self, save: Save) -> None:
-        """Writes a save's current state (status, times, errors, every kind's run)."""
+    def put(self, save: Save) -> bool:
+        """Writes a save's current state (status, times, errors, every kind's run), unless
+        it is stored ended (final): then False."""
         ...
 
     def get(self, user_id: str, save_id: str) -> Save | None: ...

@@ -259,8 +259,15 @@ class SaveRuns:
         held = self._repo.renew(self.replica_id, ids, self._lease_clock() + self._lease)
         lost = sorted(ids - held)
         if lost:
-            # This process stalled past its lease and another replica ended these saves.
+            # This process stalled past its lease and another replica ended these saves:
+            # they are no longer this process's. Reads go to the database, and what their
+            # runs still write is refused there (an ended save is final).
             log.error("save leases lost", extra={"save_ids": lost, "replica": self.replica_id})
+            with self._changed:
+                for save_id in lost:
+                    self._live.pop(save_id, None)
+                self._revision += 1
+                self._changed.notify_all()
 
     def start(self, user_id: str, kinds: Iterable[str], full: bool) -> Save:
         errors.required(user_id, "user_id")

@@ -161,10 +161,16 @@ class LibraryStore:
                     return active
         raise RuntimeError("could not add the save")
 
-    def put(self, save: Save, ledger: Batch | None = None) -> None:
+    def put(self, save: Save, ledger: Batch | None = None) -> bool:
         """`ledger`: the events of the kind this state completes, written in the same
-        transaction (library.ledger)."""
+        transaction (library.ledger). A save stored ended is final: nothing is written over
+        it (a replica that lost its lease still writing), and False is answered."""
         with self._db.write() as s:
+            ended = s.scalar(
+                sa.select(SaveRow.finished_at).where(SaveRow.id == save.id).with_for_update()
+            )
+            if ended is not None:
+                return False
             s.merge(self._row(save))
             s.flush()
             for row in self._run_rows(save):
@@ -173,6 +179,7 @@ class LibraryStore:
                 write_batch(s, ledger)
             if save.finished_at is not None:
                 save_ended(s, save.id, save.finished_at)
+        return True
 
     def get(self, user_id: str, save_id: str) -> Save | None:
         with self._db.read() as s:

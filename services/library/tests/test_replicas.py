@@ -184,6 +184,33 @@ def test_a_save_outlives_the_other_replica_and_ends_within_the_lease_once_its_ow
     assert done.counts["tracks"] == 3
 
 
+def test_a_replica_that_stalled_past_its_lease_changes_nothing_of_the_save_it_lost(
+    replicas: Any, entities: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    a_entities, b_entities = entities, type(entities)()
+    a_entities.set("u1", "tracks", ["One", "Two"])
+    a_entities.gates["artists"] = threading.Event()
+    a = replicas("library-a", a_entities)
+    save_id = a.stub.StartSave(L.StartSaveRequest(user_id="u1")).save.id
+    _until(a, "u1", save_id, lambda s: sorted(s.counts) == sorted(COMPLETED))
+    b = replicas("library-b", b_entities)
+
+    # A stalls (its heartbeat stops beating, as in a long pause) but keeps serving: B ends
+    # the save once the lease has passed.
+    a.heartbeat.stop()
+    ended = _until(b, "u1", save_id, _ended)
+    assert ended.status == L.SAVE_STATUS_PARTIAL and ended.error.code == "interrupted"
+
+    # A wakes: its next beat finds the save taken, and A answers what the database holds.
+    a.runs.renew_leases()
+    assert "save leases lost" in caplog.text
+    assert _get(a, "u1", save_id) == ended
+    # A's run of it completes the held kind and ends, but writes nothing over the end.
+    a_entities.gates["artists"].set()
+    a.runs.close()
+    assert _get(b, "u1", save_id) == ended
+
+
 def test_an_expired_save_is_taken_by_one_replica_and_a_renewed_one_by_none(
     database_url: str,
 ) -> None:
@@ -204,9 +231,13 @@ def test_an_expired_save_is_taken_by_one_replica_and_a_renewed_one_by_none(
         # The live owner still holds its save; the dead one has lost its own.
         assert store.renew("alive", ["b" * 32], until) == {"b" * 32}
         assert store.renew("dead", ["a" * 32], until) == set()
-        # A save its owner ended is still its own (done, not lost).
-        store.put(interrupted(taken[0], now))
+        # A save its owner ended is still its own (done, not lost), and final: a late
+        # write of it running is refused.
+        assert store.put(interrupted(taken[0], now))
         assert store.renew("one", ["a" * 32], until) == {"a" * 32}
+        assert not store.put(taken[0])
+        stored = store.get("u1", "a" * 32)
+        assert stored is not None and stored.ended
         # Once the live save's renewed lease passes, it is taken; an ended one never is.
         later = until + timedelta(seconds=1)
         assert [s.id for s in store.take_expired("two", later, later)] == ["b" * 32]
