@@ -333,10 +333,13 @@ def build_cumulative(
                     first_seen=event.at,
                     last_seen=event.at,
                     added_at=event.added_at,
-                    present=True,
+                    present=False,
                     cycles=[],
                 )
-            row.cycles.append(Cycle(event.at))
+            # Added while there already (a save compared with nothing, its base version
+            # pruned first): the stay goes on.
+            if not row.present:
+                row.cycles.append(Cycle(event.at))
             row.present = True
             row.item_digest = event.item_digest or row.item_digest
             row.added_at = event.added_at or row.added_at

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from kit import errors
 from kit.database import Database, open_database
 from library.entities import Outcome
-from library.ledger import Batch, Change, EventQuery, Ledger
+from library.ledger import Batch, Change, Event, EventQuery, Ledger, build_cumulative
 from library.ledger_store import LedgerStore
 from library.runs import SaveRuns
 from library.saves import Save, finished, kind_completed, new_save, started
@@ -272,3 +272,23 @@ def test_the_folded_cumulative_view_follows_new_saves(db: Database) -> None:
         ("spotify:track:t2", True),
     ]
     assert after[1].last_seen == NOW + timedelta(days=2, seconds=5)
+
+
+def test_an_occurrence_added_while_there_keeps_its_one_stay() -> None:
+    """What a save compared with nothing (its base version pruned first) tells: every item
+    added again. The cumulative view does not invent a second stay."""
+
+    def event(n: int, type_: str) -> Event:
+        at = NOW + timedelta(days=n)
+        return Event(n, _id(n), at, "playlists", type_, "p1", "spotify:track:a", None, 1, 0,
+                     None, None, None, None, None)  # fmt: skip
+
+    times = {_id(n): NOW + timedelta(days=n) for n in (1, 2, 3)}
+    rows = build_cumulative(
+        [event(1, "added"), event(2, "added"), event(3, "removed")],
+        times,
+        {_id(3): _id(2)},
+        times[_id(3)],
+    )
+    assert [(c.added, c.removed) for c in rows[0].cycles] == [(times[_id(1)], times[_id(3)])]
+    assert rows[0].last_seen == times[_id(2)]
