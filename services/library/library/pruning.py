@@ -17,20 +17,48 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from kit import errors
 from library.entities import Entities
 from library.kinds import KINDS
 from library.retention import Rule, kept, rule_of
-from library.retention_store import RetentionStore
 from library.saves import Save, is_save_id
 
 log = logging.getLogger(__name__)
 
 # Saves of one user read at once when pruning (every save of the user is read).
 _ALL = 1_000_000
+
+
+class UserHold(Protocol):
+    """What is read while a user's lock is held (library.retention_store has it)."""
+
+    def has_active_save(self) -> bool: ...
+
+    def versions(self) -> dict[str, set[str]]:
+        """Per kind, the versions the user's saves hold."""
+        ...
+
+
+class Rules(Protocol):
+    """The rules, deleting saves, and the user's lock (library.retention_store has them)."""
+
+    def rule(self, user_id: str) -> Rule | None: ...
+
+    def put_rule(self, user_id: str, rule: Rule) -> None: ...
+
+    def delete_saves(self, user_id: str, save_ids: Sequence[str]) -> int:
+        """Deletes those of the user's saves that have ended; how many went."""
+        ...
+
+    def users(self) -> list[str]: ...
+
+    def holding(self, user_id: str) -> AbstractContextManager[UserHold]:
+        """The user's lock, held while the block runs: no save of theirs starts meanwhile."""
+        ...
 
 
 class SavesOf(Protocol):
@@ -43,7 +71,7 @@ class Pruning:
     def __init__(
         self,
         saves: SavesOf,
-        rules: RetentionStore,
+        rules: Rules,
         entities: Entities,
         default: Rule,
         get_save: Callable[[str, str], Save],
