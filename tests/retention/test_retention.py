@@ -160,3 +160,21 @@ def test_forty_saves_over_months_keep_exactly_what_the_rule_says_and_shrink_stor
     # The ledger answers as before: no event went.
     ledger_after = api.all("/api/v1/history")
     assert [e for e in ledger_after if e["save_id"] != last["id"]] == ledger_before
+
+
+def test_the_periodic_pass_prunes_without_a_new_save(emulator: Emulator, tmp_path: Path) -> None:
+    """The daily pass (here every 0.2 s) applies a rule changed since the last save."""
+    running = Stack.start(emulator, tmp_path, retention_interval_s=0.2)
+    try:
+        api = Api(running.url, running.login())
+        ids = [api.save(["artists"])["id"] for _ in range(3)]
+        assert [s["id"] for s in api.all("/api/v1/library/saves")] == ids[::-1]
+        answer = api.session.put(f"{api.url}/api/v1/library/retention", json={"last": 1})
+        assert answer.status_code == 200
+        deadline = time.monotonic() + 30
+        while [s["id"] for s in api.all("/api/v1/library/saves")] != [ids[-1]]:
+            assert time.monotonic() < deadline, "the periodic pass did not prune"
+            time.sleep(0.05)
+        assert api.get(f"/api/v1/library/saves/{ids[0]}").status_code == 404
+    finally:
+        running.stop()
