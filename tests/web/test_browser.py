@@ -47,6 +47,7 @@ SCREENS = {
     "downloads",
     "history",
     "restore",
+    "track history",
 }
 CHROMIUM = os.environ.get("TAPEDECK_CHROMIUM", "/usr/bin/chromium")
 

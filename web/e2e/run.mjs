@@ -241,6 +241,14 @@ try {
     await gone.first().waitFor({ timeout: 10_000 });
     await audit(page, "history");
     await shot(page, "history-desktop");
+    // Where has an added track been: in this playlist since this save.
+    await page.getByRole("button", { name: "Timeline" }).click();
+    await page.locator("li.event[data-type=added] a").first().click();
+    await page.waitForURL(/\/tracks\/[^/]+\/history$/);
+    const been = page.getByRole("list", { name: "Where it has been" }).locator("li");
+    await been.filter({ hasText: smallest.name }).first().waitFor();
+    check((await been.filter({ hasText: "Added to" }).count()) >= 1, "the track's history lacks its addition");
+    await audit(page, "track history");
   });
 
   await step("restore: the dry run's plan for a changed playlist", async () => {

@@ -25,6 +25,13 @@ const routes: RouteRecordRaw[] = [
     props: true,
     meta: { auth: true },
   },
+  {
+    path: "/tracks/:id/history",
+    name: "track-history",
+    component: () => import("./views/TrackHistoryView.vue"),
+    props: true,
+    meta: { auth: true },
+  },
   { path: "/liked", name: "liked", component: () => import("./views/LikedView.vue"), meta: { auth: true } },
   { path: "/albums", name: "albums", component: () => import("./views/AlbumsView.vue"), meta: { auth: true } },
   { path: "/artists", name: "artists", component: () => import("./views/ArtistsView.vue"), meta: { auth: true } },

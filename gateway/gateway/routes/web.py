@@ -31,6 +31,7 @@ APP_PATHS = (
     "/playlists",
     "/playlists/{playlist_id}",
     "/playlists/{playlist_id}/history",
+    "/tracks/{track_id}/history",
     "/liked",
     "/albums",
     "/artists",
