@@ -26,6 +26,7 @@ from kit.database import Database, open_database
 from kit.metrics import MetricsEndpoint, new_registry, serve_metrics
 from kit.server import Registration, Served, create_server
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
+from kit.spotify.limiter import SpotifyLimiter, open_limiter
 from kit.spotify.tokens import AuthTokens
 from kit.tls import GrpcTls
 
@@ -52,9 +53,13 @@ class Built:
     registry: CollectorRegistry
     # Serving `registry`, when the service was given a metrics address.
     metrics_endpoint: MetricsEndpoint | None = None
+    # The app's shared Spotify pace (kit.spotify.limiter).
+    limiter: SpotifyLimiter | None = None
 
     def close(self) -> None:
         self.sweeper.stop()
+        if self.limiter is not None:
+            self.limiter.close()
         self.channel.close()
         self.db.dispose()
         if self.metrics_endpoint is not None:
@@ -84,6 +89,8 @@ def build(
     )
     tokens = AuthTokens(channel, settings.rpc_timeout_s)
     gate = SpotifyGate()
+    # Spotify limits the app, not a user or a process: one pace shared with every service.
+    limiter = open_limiter(settings.spotify_client_id or "tapedeck", settings.data_dir)
     limits = SpotifyLimits(
         concurrency=settings.spotify_concurrency,
         attempts=settings.spotify_attempts,
@@ -98,6 +105,8 @@ def build(
             timeout_s=settings.spotify_timeout_s,
             limits=limits,
             on_request=metrics.spotify_request,
+            limiter=limiter,
+            user_id=user_id,
         )
 
     store = CollectionStore(db)
@@ -121,7 +130,9 @@ def build(
     sweeper = StagedSweeper(db, settings.staged_max_age_s, settings.staged_sweep_interval_s)
     sweeper.start()
     endpoint = serve_metrics(metrics_addr, registry) if metrics_addr else None
-    return Built(collection, registrations, db, channel, sweeper, registry, endpoint)
+    return Built(
+        collection, registrations, db, channel, sweeper, registry, endpoint, limiter=limiter
+    )
 
 
 def create_entity_server(

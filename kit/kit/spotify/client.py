@@ -19,6 +19,7 @@ import orjson
 import urllib3
 
 from kit import errors
+from kit.spotify.limiter import SpotifyLimiter
 
 log = logging.getLogger(__name__)
 
@@ -205,9 +206,15 @@ class SpotifyClient:
         timeout_s: float,
         limits: SpotifyLimits = SpotifyLimits(),
         on_request: RequestHook | None = None,
+        limiter: SpotifyLimiter | None = None,
+        user_id: str = "",
     ) -> None:
-        """`on_request`: told of every request sent, retries included (for metrics)."""
+        """`on_request`: told of every request sent, retries included (for metrics).
+        `limiter`: the app's shared, fair pace (limiter.py), `user_id`'s turn taken before
+        every request; without one, only `gate`'s pause after a 429."""
         self._on_request = on_request
+        self._limiter = limiter
+        self._user_id = user_id
         self._api_url = api_url.rstrip("/") + "/"
         self._tokens = tokens
         self._gate = gate
@@ -274,10 +281,24 @@ class SpotifyClient:
         failures = 0
         rate_limited = 0
         refreshed = 0
+        # The token this request itself got fresh after a 401, and 401s met in all: one
+        # handed over by another thread may have expired while requests waited their turn.
+        own_fresh: str | None = None
+        unauthorized = 0
+        # After a 401 the request goes again at once with a fresh token, not after another
+        # turn: a token expires hourly, and one got before a long wait could expire again.
+        retry_now = False
         while True:
-            self._gate.wait()
-            token = self._current_token()
+            if self._limiter is None:
+                self._gate.wait()
             with self._slots:
+                # The app's turn first, then the token: a token taken before a long wait
+                # for the turn may have expired by then.
+                sent_at = time.time()
+                if self._limiter is not None and not retry_now:
+                    sent_at = self._limiter.acquire(self._user_id)
+                retry_now = False
+                token = self._current_token()
                 with self._lock:
                     self._requests += 1
                 try:
@@ -307,13 +328,26 @@ class SpotifyClient:
                     status, headers, message = 0, None, "a truncated answer"
             self._sent(route, status)
             if status == 401:
-                refreshed += 1
-                if refreshed > 2:
+                unauthorized += 1
+                if token == own_fresh:
+                    refreshed += 1
+                if refreshed > 2 or unauthorized > 10:
                     raise errors.Unavailable(f"Spotify keeps refusing fresh tokens ({what})")
-                self._refresh(token)
+                own_fresh = self._refresh(token)
+                retry_now = True
             elif status == 429:
+                # Spotify took the token: the 401s counted are in a row, not in all.
+                refreshed = 0
                 rate_limited += 1
                 wait = _retry_after(headers)
+                if "QUOTA_EXCEEDED" in message:
+                    # The developer account's quota: retrying within hours is pointless.
+                    if self._limiter is not None:
+                        raise self._limiter.quota_exceeded(wait, message)
+                    raise errors.RateLimited(
+                        f"Spotify's request quota for this app is used up ({what})",
+                        retry_after_s=int(wait),
+                    )
                 if wait > self.limits.max_retry_after_s:
                     raise errors.RateLimited(
                         f"Spotify asks to wait {wait:.0f}s ({what})", retry_after_s=int(wait)
@@ -323,7 +357,10 @@ class SpotifyClient:
                         f"Spotify kept answering 429 ({what})", retry_after_s=int(wait)
                     )
                 log.info("spotify rate limited", extra={"call": what, "retry_after_s": wait})
-                self._gate.close_for(wait)
+                if self._limiter is not None:
+                    self._limiter.rate_limited(sent_at, wait)
+                else:
+                    self._gate.close_for(wait)
             elif status == 0 or status >= 500:
                 if not idempotent:
                     raise WriteUncertain(
@@ -358,11 +395,14 @@ class SpotifyClient:
                 self._token = token
             return token
 
-    def _refresh(self, rejected: str) -> None:
+    def _refresh(self, rejected: str) -> str | None:
+        """Replaces the rejected token; returns the one got, None when another thread
+        already had."""
         with self._lock:
             if self._token != rejected:
-                return  # another thread already has a fresh one
+                return None  # another thread already has a fresh one
         fresh = self._tokens(rejected)
         with self._lock:
             if self._token == rejected:
                 self._token = fresh
+        return fresh

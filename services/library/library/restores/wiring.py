@@ -11,6 +11,7 @@ from kit.channels import open_channel
 from kit.credentials import credential_for
 from kit.database import Database
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
+from kit.spotify.limiter import SpotifyLimiter, open_limiter
 from kit.spotify.tokens import AuthTokens
 from kit.status import error_from_rpc
 from kit.tls import GrpcTls
@@ -30,10 +31,13 @@ class Restores:
     servicer: RestoreServicer
     jobs: RestoreJobs
     channels: list[grpc.Channel]
+    limiter: SpotifyLimiter | None = None
 
     def close(self) -> None:
         """Running restores stop after their current request, to resume at the next start."""
         self.jobs.close()
+        if self.limiter is not None:
+            self.limiter.close()
         for channel in self.channels:
             channel.close()
 
@@ -57,6 +61,8 @@ def build_restores(
     tokens = AuthTokens(auth, settings.rpc_timeout_s)
     # One per process: a 429 pauses every restore, as Spotify limits the whole app.
     gate = SpotifyGate()
+    # The app's pace, shared with the entity services' syncs (kit.spotify.limiter).
+    limiter = open_limiter(settings.spotify_client_id or "tapedeck", settings.data_dir)
     # A playlist's batches go one at a time (they must land in order); several playlists
     # at once.
     limits = SpotifyLimits(
@@ -70,6 +76,8 @@ def build_restores(
             gate=gate,
             timeout_s=settings.spotify_timeout_s,
             limits=limits,
+            limiter=limiter,
+            user_id=user_id,
         )
 
     imports = Imports(db)
@@ -95,4 +103,6 @@ def build_restores(
         retry_for_s=settings.restore_retry_s,
     )
     jobs.recover()
-    return Restores(RestoreServicer(jobs, imports), jobs, [auth, *channels.values()])
+    return Restores(
+        RestoreServicer(jobs, imports), jobs, [auth, *channels.values()], limiter=limiter
+    )
