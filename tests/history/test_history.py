@@ -293,3 +293,27 @@ def test_history_of_unknown_or_anothers_ids_is_404_and_bad_filters_are_refused(
 def _no_faults_left(stack: Stack) -> Any:
     yield
     stack.emulator.set_faults(Faults())
+
+
+def test_a_playlist_whose_items_become_visible_gains_them(stack: Stack, api: Any) -> None:
+    """In 2026 mode Spotify withholds the items of playlists the user neither owns nor
+    collaborates on; an app with the older access sees them. The ledger tells the change."""
+    truth = stack.emulator.user("tapedeck-demo")
+    withheld = [pid for pid in truth.playlist_ids() if truth.items_withheld(pid)]
+    assert withheld
+    first = api.save(["playlists"])
+    assert [e["type"] for e in _history(api, withheld[0])] == ["withheld", "playlist_added"]
+    stack.emulator.set_mode("legacy")
+    second = api.save(["playlists"], full=True)
+    assert second["status"] == "succeeded", second
+    events = [e for e in _history(api, withheld[0]) if e["save_id"] == second["id"]]
+    items = truth.playlist_items(withheld[0])
+    assert [e["type"] for e in events].count("visible") == 1
+    assert sorted((e["position"], e["uri"]) for e in events if e["type"] == "added") == [
+        (pos, _uri(i)) for pos, i in enumerate(items)
+    ]
+    # Nothing else changed: the other playlists' items are the same, only their shape is not.
+    changes = [e for e in api.all("/api/v1/history") if e["save_id"] == second["id"]]
+    assert {e["playlist_id"] for e in changes} == set(withheld)
+    assert {e["type"] for e in changes} == {"visible", "added"}
+    assert first["id"] != second["id"]
