@@ -235,7 +235,16 @@ class Ledger:
         for save, previous in self._repo.unrecorded():
             base = (previous.save_id, previous.version) if previous is not None else ("", "")
             at = save.finished_at or save.created_at
-            batch = self.batch(save.kind, save.user_id, save.save_id, base, save.version, at)
+            try:
+                batch = self.batch(save.kind, save.user_id, save.save_id, base, save.version, at)
+            except errors.NotFound:
+                # Its own version is gone (pruned before the ledger reached it): nothing to
+                # compare; the saves around it are still recorded.
+                log.warning(
+                    "ledger backfill: version gone",
+                    extra={"save_id": save.save_id, "kind": save.kind},
+                )
+                continue
             if self._repo.write(batch):
                 done += 1
         return done

@@ -292,3 +292,21 @@ def test_an_occurrence_added_while_there_keeps_its_one_stay() -> None:
     )
     assert [(c.added, c.removed) for c in rows[0].cycles] == [(times[_id(1)], times[_id(3)])]
     assert rows[0].last_seen == times[_id(2)]
+
+
+def test_the_backfill_goes_past_a_save_whose_version_is_gone(db: Database) -> None:
+    source = FakeChanges()
+    saves, _, ledger = _ledger(db, source)
+    _saved(saves, 1, "v1", NOW)
+    _saved(saves, 2, "v2", NOW + timedelta(days=1))
+    real = source.changes
+
+    def pruned(kind: str, user_id: str, from_version: str, to_version: str) -> Iterator[Change]:
+        if to_version == "v1":
+            raise errors.NotFound("no such version")
+        return real(kind, user_id, from_version, to_version)
+
+    source.changes = pruned  # type: ignore[method-assign]
+    assert ledger.backfill() == 1
+    events, _ = ledger.events(EventQuery("u1"), 0, 50)
+    assert {e.save_id for e in events} == {_id(2)}
