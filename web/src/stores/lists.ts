@@ -13,6 +13,8 @@ export interface LoadedList<T> {
 }
 
 const PAGE = 100;
+// The first page of a list is smaller: its rows show sooner, the rest follow as it scrolls.
+const FIRST_PAGE = 50;
 
 /**
  * The library's lists, each loaded page by page when its page opens (and on scroll), and
@@ -42,7 +44,7 @@ export const useLists = defineStore("lists", () => {
     try {
       const sep = path.includes("?") ? "&" : "?";
       const answer = await session.client.request(
-        `${path}${sep}offset=${loaded.items.length}&limit=${PAGE}`,
+        `${path}${sep}offset=${loaded.items.length}&limit=${loaded.items.length ? PAGE : FIRST_PAGE}`,
       );
       const page = (await answer.json()) as { items: unknown[]; total: number };
       loaded.items.push(...page.items);
