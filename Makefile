@@ -118,6 +118,10 @@ bench-restore: compile
 bench-history: compile
 	$(PY) bench/history.py
 
+.PHONY: bench-limit
+bench-limit: compile
+	$(PY) bench/fair_limit.py
+
 bench-web: compile web
 	$(PY) bench/web_render.py
 

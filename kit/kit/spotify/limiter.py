@@ -47,7 +47,7 @@ class RateLimits:
     # Requests a second added for every second the app was held back by its own pace.
     increase: float = 0.02
     # The rate is multiplied by this on a 429.
-    decrease: float = 0.85
+    decrease: float = 0.9
     # QUOTA_EXCEEDED stops the app's requests this long at least (longer if Retry-After says).
     quota_pause_s: float = 6 * 3600.0
     # How stale an unpaced process's view of the shared state may be.
