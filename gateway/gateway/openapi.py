@@ -36,13 +36,18 @@ _RETRY_AFTER = {
 _MODELS: dict[int, type[ErrorBody]] = {409: ConflictBody}
 
 
-def error_responses(*statuses: int, beside: str = "") -> dict[int | str, dict[str, Any]]:
+def error_responses(
+    *statuses: int, beside: str = "", meanings: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
     """The `responses` of a route for the errors it can answer. `beside`: the route's own
-    media type when it is not JSON (FastAPI would give its errors that type too)."""
+    media type when it is not JSON (FastAPI would give its errors that type too).
+    `meanings`: what a status means on this route when not the usual (a 409 that is not a
+    running save's has the plain error body)."""
     answers: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
-        model = _MODELS.get(status, ErrorBody)
-        answer: dict[str, Any] = {"description": _MEANING[status]}
+        own = (meanings or {}).get(status)
+        model = ErrorBody if own is not None else _MODELS.get(status, ErrorBody)
+        answer: dict[str, Any] = {"description": own or _MEANING[status]}
         if beside:
             ref = f"#/components/schemas/{model.__name__}"
             answer["content"] = {"application/json": {"schema": {"$ref": ref}}}

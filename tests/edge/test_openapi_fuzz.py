@@ -33,10 +33,23 @@ ENDED = ("succeeded", "partial", "failed")
 # blank or not printable once stripped (Python's str.isprintable, beyond a JSON Schema
 # pattern); a download request naming none or several of tracks, playlist_id and liked, or
 # the url source on a server without TAPEDECK_DOWNLOAD_URL_TEMPLATE.
-REFUSING_VALID_INPUT = ("/auth/login", "/auth/callback", "/api/v1/tokens", "/api/v1/downloads")
-# Keys documented beside `error` in an error body: the running save of a 409, each backend's
+REFUSING_VALID_INPUT = (
+    "/auth/login",
+    "/auth/callback",
+    "/api/v1/tokens",
+    "/api/v1/downloads",
+    # A body choosing nothing to restore, or an import body without a file or URIs, fits the
+    # schema and is refused 400 with the reason.
+    "/api/v1/restores",
+    "/api/v1/imports",
+    # The rule's numbers are strict integers: 831.0 is refused 422, though JSON Schema calls
+    # it an integer.
+    "/api/v1/library/retention",
+)
+# Keys documented beside `error` in an error body: where to grant write access in a 403
+# scope_required, the running save of a 409, each backend's
 # state in /readyz's 503.
-EXTRAS = {409: {"save"}, 503: {"services"}}
+EXTRAS = {403: {"login_url"}, 409: {"save"}, 503: {"services"}}
 
 
 @dataclass(frozen=True)
@@ -72,11 +85,32 @@ def _saved(stack: Stack) -> Saved:
     # A download job (queued: the stack runs no download workers, nothing leaves the machine).
     queued = session.post(f"{stack.url}/api/v1/downloads", json={"liked": True}, timeout=30)
     assert queued.status_code == 202, queued.text
-    job_id = queued.json()["items"][0]["id"]
+    job = queued.json()["items"][0]
+    # A restore's plan (a dry run touches nothing) and an import of that track's URI.
+    planned = session.post(
+        f"{stack.url}/api/v1/restores",
+        json={"playlists": [playlist_id], "dry_run": True},
+        timeout=30,
+    )
+    assert planned.status_code == 200, planned.text
+    imported = session.post(
+        f"{stack.url}/api/v1/imports",
+        json={"name": "fuzz", "uris": [f"spotify:track:{job['track_id']}"]},
+        timeout=30,
+    )
+    assert imported.status_code == 201, imported.text
     return Saved(
         stack,
         token,
-        {"save_id": save_id, "save": save_id, "playlist_id": playlist_id, "job_id": job_id},
+        {
+            "save_id": save_id,
+            "save": save_id,
+            "playlist_id": playlist_id,
+            "job_id": job["id"],
+            "track_id": job["track_id"],
+            "restore_id": planned.json()["id"],
+            "import_id": imported.json()["id"],
+        },
     )
 
 
@@ -219,7 +253,10 @@ def test_every_read_of_real_objects_answers_as_documented(saved: Saved) -> None:
                 base_url=saved.url, additional_checks=[error_body_as_documented]
             )
             # The stack runs every service, so /readyz is 200 like any other read.
-            expected = 302 if operation.path == "/auth/login" else 200
+            # A queued download has no file yet: 409, as documented.
+            expected = {"/auth/login": 302, "/api/v1/downloads/{job_id}/file": 409}.get(
+                operation.path, 200
+            )
             assert answer.status_code == expected, (operation.label, query, answer.text[:300])
 
 

@@ -161,7 +161,13 @@ async def delete_download(job_id: str, user: CurrentUser, backends: BackendsDep)
                 }
             },
         },
-        **error_responses(*AUTHENTICATED, 404, 409, beside="audio/*"),
+        **error_responses(
+            *AUTHENTICATED,
+            404,
+            409,
+            beside="audio/*",
+            meanings={409: "conflict: the job has not succeeded (yet); no file to send"},
+        ),
     },
 )
 async def download_file(job_id: str, user: CurrentUser, backends: BackendsDep) -> Response:
