@@ -6,6 +6,7 @@ items at /playlists/{id}/items, save to and remove from the library with PUT/DEL
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from spotify_emulator.api import NO_RESOURCE, NOT_FOUND, Api, Call, router
@@ -14,6 +15,7 @@ from spotify_emulator.messages import Response, api_error, json_response
 from spotify_emulator.writes import (
     MAX_LIBRARY_URIS_PER_CALL,
     MAX_PLAYLIST_ITEMS_PER_CALL,
+    MAX_TRACK_IDS_PER_CALL,
     BadUri,
     check_library_uris,
     item_code,
@@ -202,6 +204,62 @@ def _library(api: Api, call: Call, saving: bool) -> Response:
     writes = api.state.libraries.writes
     (writes.save if saving else writes.remove)(call.library, uris)
     return Response(200, b"")
+
+
+@router.route("PUT", "/v1/me/tracks")
+@_answer
+def save_tracks(api: Api, call: Call) -> Response:
+    """The older save, deprecated: gone for development-mode apps since February 2026 (403,
+    as for the other routes they lost that write), still there for extended-quota apps,
+    whose `timestamped_ids` keep the dates Liked Songs were saved at."""
+    if api.state.mode == "2026":
+        return api_error(403, "Forbidden")
+    if LIBRARY_SCOPE not in call.scope:
+        return api_error(403, INSUFFICIENT)
+    raw = call.request.param("ids")
+    body = _body(call)
+    dated = body.get("timestamped_ids")
+    if dated is not None:
+        if not isinstance(dated, list) or not all(
+            isinstance(d, dict)
+            and isinstance(d.get("id"), str)
+            and isinstance(d.get("added_at"), str)
+            for d in dated
+        ):
+            return api_error(400, "Malformed timestamped_ids")
+        wanted = [str(d["id"]) for d in dated]
+        times = [_epoch(str(d["added_at"])) for d in dated]
+    else:
+        given = body.get("ids") if raw is None else raw.split(",")
+        if not isinstance(given, list) or not all(isinstance(i, str) for i in given):
+            return api_error(400, "Missing required field: ids")
+        wanted, times = list(given), []
+    if not wanted:
+        return api_error(400, "Missing required field: ids")
+    if len(wanted) > MAX_TRACK_IDS_PER_CALL:
+        return api_error(400, "Too many ids requested")
+    catalog = api.state.libraries.catalog
+    indexes = [catalog.track_index(i) for i in wanted]
+    if None in indexes:
+        return api_error(400, "Invalid base62 id")
+    tracks = [i for i in indexes if i is not None]
+    writes = api.state.libraries.writes
+    if dated is not None:
+        writes.save_dated(call.library, tracks, times)
+    else:
+        writes.save(call.library, [f"spotify:track:{i}" for i in wanted])
+    return Response(200, b"")
+
+
+def _epoch(value: str) -> int:
+    """An ISO 8601 time (Spotify's `...Z`) as epoch seconds; BadUri (400) when it is not."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadUri(f"Invalid added_at: {value}") from None
+    if moment.tzinfo is None:
+        raise BadUri(f"Invalid added_at (no time zone): {value}")
+    return int(moment.timestamp())
 
 
 @router.route("PUT", "/v1/me/following")

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 # Spotify's per-call limits.
 MAX_PLAYLIST_ITEMS_PER_CALL = 100
 MAX_LIBRARY_URIS_PER_CALL = 40
+MAX_TRACK_IDS_PER_CALL = 50  # the older PUT /me/tracks
 # The edits below, by the name the state file records them under.
 WRITE_EDITS = frozenset(
     [
@@ -25,6 +26,7 @@ WRITE_EDITS = frozenset(
         "remove_items",
         "save_library",
         "remove_library",
+        "save_tracks_dated",
     ]
 )
 
@@ -94,6 +96,14 @@ class Writes:
     def remove(self, library: UserLibrary, uris: list[str]) -> None:
         self._library_edit(library, "remove_library", uris)
 
+    def save_dated(self, library: UserLibrary, tracks: list[int], added_at: list[int]) -> None:
+        """The older PUT /me/tracks with `timestamped_ids`: each track liked at the time
+        given (epoch seconds), placed among the liked songs by that time."""
+        with self.libraries.lock:
+            self._record(library, "save_tracks_dated", {"tracks": tracks, "added_at": added_at})
+            _save_dated(library, tracks, added_at)
+        self.libraries.on_change()
+
     # Replaying (the state file) and applying share these.
 
     def apply(self, library: UserLibrary, edit: dict[str, Any]) -> None:
@@ -107,6 +117,10 @@ class Writes:
             if playlist is None:
                 raise ValueError(f"an edit of an unknown playlist: {edit['playlist']}")
             self._apply_playlist(library, playlist, name, edit)
+        elif name == "save_tracks_dated":
+            _save_dated(
+                library, [int(t) for t in edit["tracks"]], [int(a) for a in edit["added_at"]]
+            )
         else:
             self._apply_library(library, name, [str(u) for u in edit["uris"]])
 
@@ -213,6 +227,17 @@ def _set(values: array, times: array, index: int, saving: bool, clock: Any) -> N
         position = values.index(index)
         del values[position]
         del times[position]
+
+
+def _save_dated(library: UserLibrary, tracks: list[int], added_at: list[int]) -> None:
+    """Likes each track (once) at its time: liked songs stay newest first, and a track
+    given the same time as one already there goes above it (it was saved later)."""
+    for index, at in zip(tracks, added_at, strict=True):
+        if index in library.liked:
+            continue
+        position = next((p for p, t in enumerate(library.liked_at) if t <= at), len(library.liked))
+        library.liked.insert(position, index)
+        library.liked_at.insert(position, at)
 
 
 def check_library_uris(libraries: Libraries, uris: list[str]) -> None:

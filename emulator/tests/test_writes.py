@@ -144,3 +144,43 @@ def test_write_counts_are_read_over_the_admin_api_too(emu: Emulator) -> None:
     w.send("GET", "/me/playlists")
     answer = requests.get(f"{emu.base_url}/_emulator/writes", timeout=10)
     assert answer.json() == {"POST /v1/me/playlists": 1, "total": 1}
+
+
+def test_old_track_save_keeps_given_dates_for_extended_quota_apps_only(tmp_path: Any) -> None:
+    config = EmulatorConfig(mode="legacy", state_file=tmp_path / "state.json")
+    with Emulator(config).start() as emu:
+        w, other = Writer(emu, "bob"), Writer(emu, "carol")
+        saved = w.user.saved_tracks()
+        had = {s["track"]["uri"] for s in saved}
+        new = [u.split(":")[2] for u in tracks(other, 60) if u not in had][:2]
+        oldest, newest = saved[-1]["added_at"], saved[0]["added_at"]
+        dated = [
+            {"id": new[0], "added_at": "2001-02-03T04:05:06Z"},  # before every other
+            {"id": new[1], "added_at": newest},  # same time as the newest: saved later, above
+        ]
+        assert w.send("PUT", "/me/tracks", json={"timestamped_ids": dated}).status_code == 200
+        after = w.user.saved_tracks()
+        assert [(s["track"]["id"], s["added_at"]) for s in (after[0], after[-1])] == [
+            (new[1], newest),
+            (new[0], "2001-02-03T04:05:06Z"),
+        ]
+        assert after[-2]["added_at"] == oldest and len(after) == len(saved) + 2
+        # Refused whole: over 50, a bad time, an unknown id, no library scope.
+        many = [{"id": new[0], "added_at": newest}] * 51
+        bad_time = [{"id": new[0], "added_at": "yesterday"}]
+        unknown = [{"id": "A" * 22, "added_at": newest}]
+        for body in (many, bad_time, unknown):
+            answer = w.send("PUT", "/me/tracks", json={"timestamped_ids": body})
+            assert answer.status_code == 400, answer.text
+        reader = Writer(emu, "bob", scope=ALL_SCOPES)
+        assert reader.send("PUT", "/me/tracks", json={"timestamped_ids": dated}).status_code == 403
+        assert w.user.saved_tracks() == after
+        emu.set_mode("2026")
+        refused = w.send("PUT", "/me/tracks", json={"timestamped_ids": dated[:1]})
+        assert refused.status_code == 403
+        assert emu.writes()["PUT /v1/me/tracks"] == 6
+    with Emulator(config).start() as again:
+        replayed = again.user("bob").saved_tracks()
+        assert [(s["track"]["id"], s["added_at"]) for s in replayed] == [
+            (s["track"]["id"], s["added_at"]) for s in after
+        ]
