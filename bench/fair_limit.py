@@ -6,8 +6,8 @@ then one page per playlist, eight in flight per user (TAPEDECK_SPOTIFY_CONCURREN
 by the real client (kit.spotify.client) over HTTP to the emulator. The users are split
 between two "replicas" (two limiters on one SQLite store, as two processes would be).
 Sizes: 5 to 500 playlists, geometric. Time is scaled: a 30 s / `--time-scale` window
-(default 3 s, so 60 requests a second instead of 6) with the limiter's window, increase
-scaled alike, so a run takes about 40 s instead of 7 minutes; the counts per window are
+(default 6 s, so 30 requests a second instead of 6) with the limiter's window and increase
+scaled alike, so a run takes about 90 s instead of 7 minutes; the counts per window are
 Spotify's.
 
 Measured: the share of requests answered 429 (target < 1%), the achieved rate (answered
@@ -140,7 +140,7 @@ def run(emulator: Emulator, store_url: str, scale: float, counts: list[int]) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--time-scale", type=float, default=10.0)
+    parser.add_argument("--time-scale", type=float, default=5.0)
     parser.add_argument("--size-scale", type=float, default=1.0)
     parser.add_argument("--runs", default="cold,warm")
     args = parser.parse_args()
