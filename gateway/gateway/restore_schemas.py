@@ -33,9 +33,19 @@ class LibraryStep(BaseModel):
     not_restorable: list[NotRestorable]
 
 
+class LikedStep(LibraryStep):
+    dates_kept: bool = Field(
+        default=False,
+        description="Liked Songs keep the dates they were first liked (the older PUT "
+        "/me/tracks, for extended-quota apps, from a save); false: each is liked at the time "
+        "of the restore (PUT /me/library). A dry run tells what TAPEDECK_SPOTIFY_EXTENDED_QUOTA "
+        "promises; a restore, what happened (absent from restores made before it was told: false)",
+    )
+
+
 class Plan(BaseModel):
     playlists: list[PlaylistStep]
-    liked: LibraryStep | None = None
+    liked: LikedStep | None = None
     albums: LibraryStep | None = None
     artists: LibraryStep | None = None
 

@@ -23,6 +23,7 @@ from kit.spotify.client import SpotifyClient, SpotifyRefused
 from library.reads import Reads
 from library.restores.edits import PER_CALL, plan_edits
 from library.restores.imports import Imports
+from library.restores.liked import DATES_KEPT, save_dated
 from library.restores.loading import load_save
 from library.restores.model import (
     CANCELLED,
@@ -94,6 +95,7 @@ class RestoreJobs:
         client_for: ClientFor,
         *,
         scopes_of: ScopesOf | None = None,
+        extended_quota: bool = False,
         workers: int = 4,
         concurrency: int = 4,
         retry_for_s: float = 300.0,
@@ -105,6 +107,8 @@ class RestoreJobs:
         self._imports = imports
         self._client_for = client_for
         self._scopes_of = scopes_of
+        # The app may still use the older save that keeps Liked Songs' dates.
+        self._extended_quota = extended_quota
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="restore")
         self._retry_for_s = retry_for_s
         self._concurrency = concurrency
@@ -246,7 +250,14 @@ class RestoreJobs:
     ) -> tuple[dict, list[Target]]:  # type: ignore[type-arg]
         s = restore.selection
         return build_plan(
-            account, source, restore.mode, restore.user_id, s.liked, s.albums, s.artists
+            account,
+            source,
+            restore.mode,
+            restore.user_id,
+            s.liked,
+            s.albums,
+            s.artists,
+            extended_quota=self._extended_quota,
         )
 
     def _run(self, restore_id: str, user_id: str, resumed: bool) -> None:
@@ -428,12 +439,43 @@ class RestoreJobs:
         wanted = source.liked if target.kind == LIKED else source.albums
         adds = library_adds(wanted, account.saved(kind))
         target.total = target.done + len(adds)
+        if target.kind == LIKED:
+            adds = self._save_liked_dated(job, target, adds)
         for start in range(0, len(adds), LIBRARY_PER_WRITE):
             self._check(job.restore)
             chunk = adds[start : start + LIBRARY_PER_WRITE]
             account.save_to_library(chunk)
             target.done += len(chunk)
             self._record(job, target)
+
+    def _save_liked_dated(self, job: _Job, target: Target, adds: list[str]) -> list[str]:
+        """Liked Songs at their original dates, when the plan says they keep them
+        (library.restores.liked); answers what is left for PUT /me/library: nothing, or,
+        should Spotify refuse the older endpoint, the rest, the plan then saying so."""
+        step = job.restore.plan.get("liked") or {}
+        if not step.get(DATES_KEPT):
+            return adds
+
+        def wrote(n: int) -> None:
+            target.done += n
+            self._record(job, target)
+
+        left = save_dated(
+            job.account,
+            adds,
+            job.source.liked_added_at,
+            lambda: self._check(job.restore),
+            wrote,
+        )
+        if left:
+            log.warning(
+                "spotify refused the dated save: liked songs go on without their dates",
+                extra={"restore_id": job.restore.id, "left": len(left)},
+            )
+            with job.lock:
+                step[DATES_KEPT] = False
+            self._record(job, target)
+        return left
 
 
 @dataclass

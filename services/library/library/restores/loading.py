@@ -9,7 +9,14 @@ from collections.abc import Iterator
 from kit import errors
 from library.reads import Reads
 from library.restores.model import Selection
-from library.restores.sources import Source, Unrestorable, artist_uri, saved_uri, source_playlist
+from library.restores.sources import (
+    Source,
+    Unrestorable,
+    artist_uri,
+    saved_added_at,
+    saved_uri,
+    source_playlist,
+)
 
 _PAGE = 100
 
@@ -63,6 +70,9 @@ def load_save(reads: Reads, user_id: str, save_id: str, selection: Selection) ->
                 source.liked_not_restorable.append(Unrestorable(None, "local_file"))
             else:
                 source.liked.append(uri)
+                added_at = saved_added_at(raw)
+                if added_at is not None:
+                    source.liked_added_at[uri] = added_at
     if selection.albums:
         for used, raw in _all(reads, user_id, "albums", save_id):
             source.save_id = source.save_id or used

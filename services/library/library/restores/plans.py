@@ -9,6 +9,7 @@ from typing import Any
 
 from kit.spotify.client import SpotifyRefused
 from library.restores.edits import Edits, plan_edits
+from library.restores.liked import DATES_KEPT, keeps_dates
 from library.restores.model import ALBUMS, LIKED, PLAYLIST, Target
 from library.restores.sources import FOLLOW_UNSUPPORTED, Source, SourcePlaylist, Unrestorable
 from library.restores.spotify import SpotifyAccount
@@ -79,8 +80,11 @@ def build_plan(
     liked: bool,
     albums: bool,
     artists: bool,
+    extended_quota: bool = False,
 ) -> tuple[dict[str, Any], list[Target]]:
-    """The plan (docs/api.md's shape) and the targets a run writes, with their totals."""
+    """The plan (docs/api.md's shape) and the targets a run writes, with their totals.
+    `extended_quota`: the app may still use the older save that keeps Liked Songs' dates
+    (library.restores.liked)."""
     steps = [playlist_step(account, p, mode) for p in source.playlists]
     targets: list[Target] = []
     for step in steps:
@@ -95,6 +99,7 @@ def build_plan(
         plan["liked"] = {
             "add": len(adds),
             "not_restorable": [u.to_json() for u in source.liked_not_restorable],
+            DATES_KEPT: keeps_dates(source, extended_quota),
         }
         targets.append(Target(len(targets), LIKED, "liked", total=len(adds)))
     if albums:

@@ -18,3 +18,8 @@ class RestoreSettings(SpotifySettings):
     # Playlists one restore writes at once (each one's batches in order, one at a time):
     # its requests in flight.
     restore_concurrency: int = Field(default=4, ge=1, le=32)
+    # The Spotify app has extended quota (not development mode), so it may still use the
+    # older PUT /me/tracks, whose timestamped_ids keep Liked Songs' original dates when they
+    # are restored; otherwise (and should Spotify refuse it) they go through PUT /me/library,
+    # which likes them at the time of the restore (library.restores.liked).
+    spotify_extended_quota: bool = False

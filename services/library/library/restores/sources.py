@@ -48,6 +48,8 @@ class Source:
     playlists: list[SourcePlaylist] = field(default_factory=list)
     liked: list[str] = field(default_factory=list)
     liked_not_restorable: list[Unrestorable] = field(default_factory=list)
+    # When each liked song was first liked (Spotify's `added_at`), by URI, where known.
+    liked_added_at: dict[str, str] = field(default_factory=dict)
     albums: list[str] = field(default_factory=list)
     artists: list[str] = field(default_factory=list)
 
@@ -100,6 +102,12 @@ def saved_uri(item_json: str, key: str) -> str | None:
     if isinstance(obj, dict) and obj.get("uri") and not obj.get("is_local"):
         return str(obj["uri"])
     return None
+
+
+def saved_added_at(item_json: str) -> str | None:
+    """When a saved track or album was saved (its `added_at`), or None."""
+    value = json.loads(item_json).get("added_at")
+    return str(value) if isinstance(value, str) and value else None
 
 
 def artist_uri(item_json: str) -> str | None:

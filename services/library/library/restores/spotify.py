@@ -10,6 +10,7 @@ from kit.spotify.client import SpotifyClient
 # Spotify's limits per call.
 ITEMS_PER_WRITE = 100
 LIBRARY_PER_WRITE = 40
+TIMESTAMPED_PER_WRITE = 50  # the older PUT /me/tracks (library.restores.liked)
 _ITEMS_PAGE = 50  # /playlists/{id}/items answers at most 50 at once in 2026
 _PAGE = 50
 
@@ -108,3 +109,12 @@ class SpotifyAccount:
 
     def save_to_library(self, uris: list[str]) -> None:
         self.client.send("PUT", "me/library", {"uris": ",".join(uris)})
+
+    def save_tracks_dated(self, dated: list[tuple[str, str]]) -> None:
+        """Likes tracks (URI, added_at) at those times: the older PUT /me/tracks, which
+        only extended-quota apps still have. Saving again what is saved changes nothing:
+        safe to retry."""
+        body = {
+            "timestamped_ids": [{"id": uri.rsplit(":", 1)[-1], "added_at": at} for uri, at in dated]
+        }
+        self.client.send("PUT", "me/tracks", body=body)

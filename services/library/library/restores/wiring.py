@@ -98,6 +98,7 @@ def build_restores(
         imports,
         client_for,
         scopes_of=scopes_of,
+        extended_quota=settings.spotify_extended_quota,
         workers=settings.restore_workers,
         concurrency=settings.restore_concurrency,
         retry_for_s=settings.restore_retry_s,
