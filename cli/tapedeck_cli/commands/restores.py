@@ -185,6 +185,7 @@ def _show(restore: dict[str, Any]) -> None:
     print_rows(["ID", "Playlist", "Action", "Add", "Remove", "Not restorable"], rows)
     liked = plan.get("liked") or {}
     if liked:
-        note(Text(f"Liked Songs: {liked.get('add', 0)} to add"))
+        dates = "original dates kept" if liked.get("dates_kept") else "liked now, dates not kept"
+        note(Text(f"Liked Songs: {liked.get('add', 0)} to add ({dates})"))
     what = "Dry run" if restore.get("dry_run") else "Restore"
     note(Text(f"{what} {restore['id']}: {restore['status']}"))
