@@ -36,6 +36,9 @@ def library_process(stack: Stack, emulator: Emulator) -> subprocess.Popen[bytes]
         "TAPEDECK_AUTH_ADDR": stack.addresses["auth"],
         "TAPEDECK_SPOTIFY_API_URL": emulator.api_url,
         "TAPEDECK_LOG_LEVEL": "WARNING",
+        # A killed process's restore is resumed once its lease passes (a live replica's
+        # never is): a short one, so the started-again process resumes it soon.
+        "TAPEDECK_SAVE_LEASE_S": "2",
         **{f"TAPEDECK_{n.upper()}_ADDR": stack.addresses[n] for n in ENTITY_SERVICES},
     }
     log = (stack.data_dir / "library-process.log").open("ab")

@@ -24,6 +24,7 @@ from typing import Protocol
 from kit import errors
 from library.entities import Entities, Progress, SyncOrder
 from library.kinds import chosen_kinds
+from library.leases import Heartbeat
 from library.ledger import Batch, Ledger
 from library.repository import SaveRepository
 from library.saves import (
@@ -141,34 +142,6 @@ class _Live:
             return self.save
 
 
-class Heartbeat:
-    """Extends the leases of a SaveRuns' saves and ends those of dead replicas, every
-    `interval_s`, on a thread of its own until stopped."""
-
-    def __init__(self, runs: SaveRuns, interval_s: float) -> None:
-        self._runs = runs
-        self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="save-leases", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stops beating (a replica that stops beating is, to the others, dead)."""
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join()
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self._interval_s):
-            try:
-                self._runs.renew_leases()
-                self._runs.recover()
-            except Exception:  # the database may be away for a moment: beat again
-                log.exception("save leases not kept")
-
-
 class SaveRuns:
     def __init__(
         self,
@@ -246,9 +219,13 @@ class SaveRuns:
         """Starts the heartbeat: every third of the lease, extends the leases of the saves
         this process runs and ends those whose replica died (recover). Stopped by close."""
         if self._heartbeat is None:
-            self._heartbeat = Heartbeat(self, self._lease.total_seconds() / 3)
+            self._heartbeat = Heartbeat(self._beat, self._lease.total_seconds() / 3, "save-leases")
             self._heartbeat.start()
         return self._heartbeat
+
+    def _beat(self) -> None:
+        self.renew_leases()
+        self.recover()
 
     def renew_leases(self) -> None:
         """Extends the leases of the saves this process runs."""

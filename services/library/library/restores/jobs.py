@@ -5,7 +5,14 @@ Exactly once: every batch written is recorded (the target's `done`, and a new pl
 as soon as it exists) before the next one goes; a write whose answer was lost is not sent
 again blind: the job reads the playlist as Spotify has it and plans the rest from that
 (library.restores.edits). A new playlist made but not recorded (a crash between the two) is
-found again by the note its description carries."""
+found again by the note its description carries.
+
+Several replicas share one database. Each queued or running restore is its replica's, with a
+lease its heartbeat extends (every third of the lease); every replica, at start and on each
+beat, resumes the restores whose lease has passed (their replica died) or was let go (their
+replica stopped), one replica taking each, and never one a live replica runs. A cancel asked
+through any replica is a flag in the database its owner sees at its next batch or beat. Any
+replica reads and watches any restore (from the database)."""
 
 from __future__ import annotations
 
@@ -16,10 +23,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from kit import errors
 from kit.spotify.client import SpotifyClient, SpotifyRefused
+from library.leases import Heartbeat
 from library.reads import Reads
 from library.restores.edits import PER_CALL, plan_edits
 from library.restores.imports import Imports
@@ -45,7 +53,7 @@ from library.restores.model import (
 from library.restores.plans import build_plan, library_adds
 from library.restores.sources import Source, SourcePlaylist
 from library.restores.spotify import LIBRARY_PER_WRITE, SpotifyAccount
-from library.restores.store import RestoreStore
+from library.restores.store import CANCEL, LOST, RestoreStore
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +75,11 @@ class Stopping(Exception):
 
 class Cancelled(Exception):
     pass
+
+
+class Lost(Exception):
+    """The restore is no longer this replica's (it ended, cancelled while queued, or another
+    replica took it over after this one stalled past its lease): the run writes no more."""
 
 
 def _now() -> datetime:
@@ -101,8 +114,21 @@ class RestoreJobs:
         retry_for_s: float = 300.0,
         backoff_s: float = 0.5,
         max_backoff_s: float = 5.0,
+        replica_id: str = "",
+        lease_s: float = 30.0,
+        lease_clock: Callable[[], datetime] = _now,
     ) -> None:
+        """`replica_id`: names this process as its restores' owner (default: a new random
+        one). `lease_s`: how long a restore outlives its replica's last heartbeat before
+        another replica resumes it."""
         self._store = store
+        self.replica_id = replica_id or f"library-{uuid.uuid4().hex[:12]}"
+        self._lease = timedelta(seconds=lease_s)
+        self._lease_clock = lease_clock
+        self._heartbeat: Heartbeat | None = None
+        # Restores this process runs or has queued: their leases are renewed.
+        self._live: set[str] = set()
+        self._lost: set[str] = set()
         self._reads = reads
         self._imports = imports
         self._client_for = client_for
@@ -177,10 +203,11 @@ class RestoreJobs:
             restore.started_at = restore.finished_at = _now()
             self._store.add(restore, [])
             return restore
-        self._store.add(restore, [])
+        self._store.add(restore, [], self.replica_id, self._lease_clock() + self._lease)
         # The run takes the source read here; one resumed after a restart reads it again.
         with self._changed:
             self._sources[restore.id] = source
+            self._live.add(restore.id)
         self._pool.submit(self._run, restore.id, user_id, False)
         return restore
 
@@ -202,12 +229,13 @@ class RestoreJobs:
         restore = self.get(user_id, restore_id)
         if restore.ended:
             return
+        # Through whichever replica: a queued restore ends at once, a running one's owner
+        # sees the flag at its next batch or heartbeat (this replica's own: at once).
+        self._store.request_cancel(user_id, restore_id, _now())
         with self._changed:
-            self._cancelled.add(restore_id)
-        if restore.status == QUEUED:
-            restore.status, restore.finished_at = CANCELLED, _now()
-            self._store.save(restore)
-            self._publish()
+            if restore_id in self._live:
+                self._cancelled.add(restore_id)
+        self._publish()
 
     def watch(
         self, user_id: str, restore_id: str, is_active: Callable[[], bool]
@@ -224,20 +252,74 @@ class RestoreJobs:
                 self._changed.wait(timeout=0.2)
 
     def recover(self) -> list[str]:
-        """Resumes what a stopped process left queued or running."""
+        """Resumes, on this replica, the restores left queued or running by a replica that
+        died (their lease has passed) or stopped (it let them go); a restore another live
+        replica runs is left alone."""
+        if self._stopping.is_set():
+            return []
+        now = self._lease_clock()
         resumed = []
-        for restore in self._store.active():
+        for restore in self._store.take_expired(self.replica_id, now, now + self._lease):
+            with self._changed:
+                self._live.add(restore.id)
+                self._lost.discard(restore.id)
             self._pool.submit(self._run, restore.id, restore.user_id, True)
             resumed.append(restore.id)
+        if resumed:
+            log.warning("restores resumed", extra={"restore_ids": resumed})
         return resumed
 
-    def close(self) -> None:
-        """Running jobs stop after their current request and stay running in the database:
-        the next start resumes them."""
+    def keep_leases(self) -> Heartbeat:
+        """Starts the heartbeat: every third of the lease, extends the leases of the
+        restores this process runs, notices cancels asked through other replicas, and
+        resumes those whose replica died (recover). Stopped by close."""
+        if self._heartbeat is None:
+            self._heartbeat = Heartbeat(
+                self._beat, self._lease.total_seconds() / 3, "restore-leases"
+            )
+            self._heartbeat.start()
+        return self._heartbeat
+
+    def _beat(self) -> None:
+        self.renew_leases()
+        self.recover()
+
+    def renew_leases(self) -> None:
+        """Extends the leases of the restores this process runs; one found taken by another
+        replica (this one stalled past its lease) is dropped, one with a cancel asked is
+        cancelled."""
+        with self._changed:
+            ids = set(self._live)
+        if not ids:
+            return
+        held, cancel = self._store.renew(self.replica_id, ids, self._lease_clock() + self._lease)
+        lost = ids - held
+        if lost:
+            log.error(
+                "restore leases lost",
+                extra={"restore_ids": sorted(lost), "replica": self.replica_id},
+            )
+        with self._changed:
+            self._lost |= lost
+            self._cancelled |= cancel
+            self._changed.notify_all()
+
+    def close(self, release: bool = True) -> None:
+        """Running jobs stop after their current request and stay running in the database;
+        their leases are let go, so the next replica to look (or this one started again)
+        resumes them at once. `release=False`: as a process killed, the leases run out
+        first."""
         self._stopping.set()
         with self._changed:
             self._changed.notify_all()
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._heartbeat is not None:
+            # After the runs stopped: until then the restores are still this replica's.
+            self._heartbeat.stop()
+        if release:
+            with self._changed:
+                ids = set(self._live)
+            self._store.release(self.replica_id, ids)
 
     # The run
 
@@ -261,11 +343,30 @@ class RestoreJobs:
         )
 
     def _run(self, restore_id: str, user_id: str, resumed: bool) -> None:
+        try:
+            self._run_held(restore_id, user_id, resumed)
+        finally:
+            with self._changed:
+                self._live.discard(restore_id)
+                self._lost.discard(restore_id)
+                self._cancelled.discard(restore_id)
+
+    def _written(self, result: str, restore_id: str) -> None:
+        """What a write of the run found: a cancel asked through any replica, or the
+        restore no longer this replica's; either stops the run at its next check."""
+        if result in (CANCEL, LOST):
+            with self._changed:
+                (self._cancelled if result == CANCEL else self._lost).add(restore_id)
+
+    def _run_held(self, restore_id: str, user_id: str, resumed: bool) -> None:
         with self._changed:
             read = self._sources.pop(restore_id, None)
         restore = self._store.get(user_id, restore_id)
         if restore is None or restore.ended:
             return
+        if restore.cancel_requested:
+            with self._changed:
+                self._cancelled.add(restore_id)
         job = _Job(
             restore, SpotifyAccount(self._client_for(user_id)), restore.spotify_requests, resumed
         )
@@ -277,10 +378,13 @@ class RestoreJobs:
                 restore.total = sum(t.total for t in job.targets)
                 restore.status, restore.started_at = RUNNING, _now()
                 job.count()
-                self._store.add_targets(restore, job.targets)
+                self._written(
+                    self._store.add_targets(restore, job.targets, self.replica_id), restore_id
+                )
             elif restore.status == QUEUED:
                 restore.status, restore.started_at = RUNNING, _now()
-                self._store.save(restore)
+                self._written(self._store.save(restore, self.replica_id), restore_id)
+            self._check(restore)
             self._publish()
             pending = [t for t in job.targets if t.state not in (DONE, TARGET_FAILED)]
             # Playlists are written side by side (each one's batches in order, by one
@@ -295,7 +399,13 @@ class RestoreJobs:
             )
         except Stopping:
             job.count()
-            self._store.save(restore)
+            self._store.save(restore, self.replica_id)
+            return
+        except Lost:
+            log.warning(
+                "restore no longer this replica's",
+                extra={"restore_id": restore_id, "replica": self.replica_id},
+            )
             return
         except Cancelled:
             restore.status = CANCELLED
@@ -316,13 +426,15 @@ class RestoreJobs:
             job.account.client.close()
         restore.finished_at = _now()
         job.count()
-        self._store.save(restore)
+        self._store.save(restore, self.replica_id)
         self._publish()
 
     def _check(self, restore: Restore) -> None:
         if self._stopping.is_set():
             raise Stopping()
         with self._changed:
+            if restore.id in self._lost:
+                raise Lost()
             if restore.id in self._cancelled:
                 raise Cancelled()
 
@@ -382,7 +494,8 @@ class RestoreJobs:
         older count never lands after a newer one)."""
         with job.lock:
             job.count()
-            self._store.save_target(job.restore.id, target, job.restore)
+            result = self._store.save_target(job.restore.id, target, job.restore, self.replica_id)
+        self._written(result, job.restore.id)
         self._publish()
 
     def _write_playlist(self, job: _Job, target: Target) -> None:

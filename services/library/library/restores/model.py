@@ -71,6 +71,8 @@ class Restore:
     spotify_requests: int = 0
     error_code: str = ""
     error_message: str = ""
+    # Asked through any replica; the one running the restore ends it cancelled.
+    cancel_requested: bool = False
 
     @property
     def ended(self) -> bool:

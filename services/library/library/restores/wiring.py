@@ -102,8 +102,11 @@ def build_restores(
         workers=settings.restore_workers,
         concurrency=settings.restore_concurrency,
         retry_for_s=settings.restore_retry_s,
+        # Restores hold leases as saves do (TAPEDECK_SAVE_LEASE_S), so replicas share them.
+        lease_s=settings.save_lease_s,
     )
     jobs.recover()
+    jobs.keep_leases()
     return Restores(
         RestoreServicer(jobs, imports), jobs, [auth, *channels.values()], limiter=limiter
     )
