@@ -90,7 +90,7 @@ def build(
     tokens = AuthTokens(channel, settings.rpc_timeout_s)
     gate = SpotifyGate()
     # Spotify limits the app, not a user or a process: one pace shared with every service.
-    limiter = open_limiter(settings.spotify_client_id or "tapedeck", settings.data_dir)
+    limiter = open_limiter(settings.spotify_client_id or "tapedeck", settings.data_dir, settings)
     limits = SpotifyLimits(
         concurrency=settings.spotify_concurrency,
         attempts=settings.spotify_attempts,

@@ -11,6 +11,7 @@ from kit.settings import (
     SpotifySettings,
     TapedeckSettings,
 )
+from kit.spotify.limiter import LimiterSettings
 
 
 class EntitySettings(
@@ -19,6 +20,7 @@ class EntitySettings(
     SpotifyConcurrencySettings,
     DatabaseSettings,
     MetricsSettings,
+    LimiterSettings,
 ):
     # Page size of /playlists/{id}/items: 50 is documented for development-mode apps; 100
     # works for extended-quota apps. A 400 to a limit steps it down on its own.

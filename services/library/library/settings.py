@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from kit.metrics import MetricsSettings
 from kit.settings import DatabaseSettings, SpotifyConcurrencySettings, TapedeckSettings
+from kit.spotify.limiter import LimiterSettings
 from library.restores.settings import RestoreSettings
 from library.retention import Rule, parse_rule
 
@@ -18,6 +19,7 @@ class LibrarySettings(
     DatabaseSettings,
     MetricsSettings,
     RestoreSettings,
+    LimiterSettings,
 ):
     # Deadline of one kind's whole sync: a large library, slowed by Spotify's rate limits,
     # may take a long time, but never forever.

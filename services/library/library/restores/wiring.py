@@ -62,7 +62,7 @@ def build_restores(
     # One per process: a 429 pauses every restore, as Spotify limits the whole app.
     gate = SpotifyGate()
     # The app's pace, shared with the entity services' syncs (kit.spotify.limiter).
-    limiter = open_limiter(settings.spotify_client_id or "tapedeck", settings.data_dir)
+    limiter = open_limiter(settings.spotify_client_id or "tapedeck", settings.data_dir, settings)
     # A playlist's batches go one at a time (they must land in order); several playlists
     # at once.
     limits = SpotifyLimits(
