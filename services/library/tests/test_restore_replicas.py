@@ -203,9 +203,10 @@ def test_a_restore_is_read_watched_and_cancelled_through_the_other_replica(
     replicas: Any, emulator: Emulator
 ) -> None:
     a = replicas("library-a")
-    names = ["Cancel one", "Cancel two", "Cancel three"]
+    names = [f"Cancel {n}" for n in range(6)]
     wanted = _import(a, emulator, names)
-    # Slow enough that the restore outlasts a lease.
+    # Slow enough that the restore outlasts a lease with time to spare (24 writes, each
+    # 0.3 s): it is cancelled long before it would end.
     emulator.set_faults(Faults(latency_ms=300))
     restore_id = _start(a, wanted["_import"][0])
     _until(a, restore_id, lambda r: r.done > 0)
