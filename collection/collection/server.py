@@ -26,7 +26,8 @@ from kit.database import Database, open_database
 from kit.metrics import MetricsEndpoint, new_registry, serve_metrics
 from kit.server import Registration, Served, create_server
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
-from kit.spotify.limiter import SpotifyLimiter, open_limiter
+from kit.spotify.limiter import SpotifyLimiter
+from kit.spotify.rate_store import open_limiter
 from kit.spotify.tokens import AuthTokens
 from kit.tls import GrpcTls
 

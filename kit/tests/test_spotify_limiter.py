@@ -15,7 +15,8 @@ import pytest
 
 from kit.spotify.client import SpotifyClient, SpotifyGate
 from kit.spotify.limiter import QuotaExceeded, RateLimits, SpotifyLimiter
-from kit.spotify.rate_store import MemoryRateStore, RateState, RateStore, SqlRateStore
+from kit.spotify.rate_state import MemoryRateStore, RateState, RateStore
+from kit.spotify.rate_store import SqlRateStore
 from spotify_emulator import Emulator, Faults
 
 APP = "test-client"

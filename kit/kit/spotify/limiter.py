@@ -4,7 +4,7 @@ fairly among users.
 Spotify counts requests per app over a rolling 30-second window and answers 429 beyond it.
 Until the first 429 nothing is paced (an app that never meets the limit never waits). From
 then on the app paces itself: requests go 1/rate apart, slots handed out from one state in
-a store every replica reaches (rate_store), with additive increase while requests are
+a store every replica reaches (rate_state.RateStore; the database one is rate_store), with additive increase while requests are
 held back by the pace and a multiplicative decrease on a 429 (once per congestion: a 429 to
 a request sent before the last cut cuts nothing). The rate is kept in the store, so a
 restarted app starts at what it learned.
@@ -26,13 +26,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from kit import errors
-from kit.spotify.rate_store import MemoryRateStore, RateState, RateStore, SqlRateStore
+from kit.spotify.rate_state import RateState, RateStore
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +79,6 @@ class LimiterSettings(BaseSettings):
             max_rate=self.spotify_rate_max,
             quota_pause_s=self.spotify_quota_pause_s,
         )
-
-
-def open_limiter(
-    app: str, data_dir: Path, settings: LimiterSettings | None = None
-) -> SpotifyLimiter:
-    """The limiter of `app` (the Spotify client id) on the configured store."""
-    settings = settings or LimiterSettings()
-    url = settings.spotify_rate_database_url
-    if url == "memory":
-        store: RateStore = MemoryRateStore()
-    else:
-        store = SqlRateStore(url or f"sqlite:///{(data_dir / 'spotify-rate.db').resolve()}")
-    return SpotifyLimiter(store, app, settings.limits(), owns_store=True)
 
 
 class _Ticket:

@@ -11,7 +11,8 @@ from kit.channels import open_channel
 from kit.credentials import credential_for
 from kit.database import Database
 from kit.spotify.client import SpotifyClient, SpotifyGate, SpotifyLimits
-from kit.spotify.limiter import SpotifyLimiter, open_limiter
+from kit.spotify.limiter import SpotifyLimiter
+from kit.spotify.rate_store import open_limiter
 from kit.spotify.tokens import AuthTokens
 from kit.status import error_from_rpc
 from kit.tls import GrpcTls
