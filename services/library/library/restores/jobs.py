@@ -263,7 +263,11 @@ class RestoreJobs:
             with self._changed:
                 self._live.add(restore.id)
                 self._lost.discard(restore.id)
-            self._pool.submit(self._run, restore.id, restore.user_id, True)
+            try:
+                self._pool.submit(self._run, restore.id, restore.user_id, True)
+            except RuntimeError:
+                # Closing meanwhile: close lets go of the leases just taken.
+                continue
             resumed.append(restore.id)
         if resumed:
             log.warning("restores resumed", extra={"restore_ids": resumed})
