@@ -5,11 +5,14 @@ replica's requests without sending any."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -172,3 +175,29 @@ def test_quota_exceeded_stops_every_replica_without_a_request(
             limiter.close()
         for store in stores:
             store.close()
+
+
+_OPEN_AND_CHANGE = """
+import sys
+from kit.spotify.rate_store import SqlRateStore
+store = SqlRateStore(sys.argv[1])
+store.change("app", lambda state: (state, None))
+store.close()
+"""
+
+
+def test_processes_starting_together_all_open_one_new_sqlite_store(tmp_path: Path) -> None:
+    """As `make run` starts every service at once on a fresh data dir: none may fail with
+    'database is locked' creating or first writing the shared file."""
+    url = f"sqlite:///{tmp_path / 'spotify-rate.db'}"
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPEN_AND_CHANGE, url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(16)
+    ]
+    ended = [(p.wait(timeout=60), p.communicate()[1]) for p in started]
+    assert [code for code, _ in ended] == [0] * 16, [err[-300:] for code, err in ended if code]

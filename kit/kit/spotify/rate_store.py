@@ -45,7 +45,10 @@ class SqlRateStore:
     def __init__(self, url: str) -> None:
         self._engine = create_engine(url)
         self._writer = self._engine.execution_options(sqlite_begin="IMMEDIATE")
-        with self._engine.begin() as conn:
+        # A writer's transaction from the start: on SQLite, the processes of `make run`
+        # starting together would otherwise each read (checkfirst) and then fail to write
+        # with "database is locked" rather than wait their turn.
+        with self._writer.begin() as conn:
             if conn.dialect.name == "postgresql":
                 # Replicas starting together create the table once.
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('tapedeck-rates'))")
