@@ -7,3 +7,4 @@ CREATE DATABASE tapedeck_track;
 CREATE DATABASE tapedeck_album;
 CREATE DATABASE tapedeck_artist;
 CREATE DATABASE tapedeck_download;
+CREATE DATABASE tapedeck_spotify_rate;

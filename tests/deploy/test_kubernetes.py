@@ -51,6 +51,10 @@ def rendered(request: pytest.FixtureRequest) -> list[Object]:
     return list(_rendered(request.param))
 
 
+# The processes that call Spotify, and so share the app's pace through one database.
+CALL_SPOTIFY = {"library", "playlist", "track", "album", "artist"}
+
+
 def test_every_rendered_object_is_valid_for_kubernetes(rendered: list[Object]) -> None:
     assert len(rendered) > 20
     for obj in rendered:
@@ -140,9 +144,12 @@ def test_each_pod_gets_only_the_secrets_it_needs() -> None:
     }
     for name in SERVICES:
         if name != "auth":
+            # Those that call Spotify share the app's pace (kit.spotify.rate_store).
+            paced = {("tapedeck-databases", "spotify-rate")} if name in CALL_SPOTIFY else set()
             assert secrets(name) == {
                 ("tapedeck-internal", "internal-token"),
                 ("tapedeck-databases", name),
+                *paced,
             }
     assert secrets("download-worker") == {("tapedeck-databases", "download")}
 
@@ -249,10 +256,12 @@ def test_dev_brings_postgresql_with_a_database_per_service_and_prod_an_external_
     assert "postgres" in by_kind(dev, "StatefulSet")
     assert not by_kind(prod, "StatefulSet")
     script = by_kind(dev, "ConfigMap")["postgres-initdb"]["data"]["databases.sql"]
-    assert {f"CREATE DATABASE tapedeck_{name};" for name in SERVICES} <= set(script.splitlines())
+    databases = {*SERVICES, "spotify_rate"}
+    assert {f"CREATE DATABASE tapedeck_{name};" for name in databases} <= set(script.splitlines())
     urls = by_kind(dev, "Secret")["tapedeck-databases"]["stringData"]
     assert {name: url.rsplit("/", 1)[1] for name, url in urls.items()} == {
-        name: f"tapedeck_{name}" for name in SERVICES
+        **{name: f"tapedeck_{name}" for name in SERVICES},
+        "spotify-rate": "tapedeck_spotify_rate",
     }
     for objects, namespace in ((dev, "tapedeck-dev"), (prod, "tapedeck")):
         namespaced = [o for o in objects if o["kind"] != "Namespace"]
