@@ -461,7 +461,9 @@ class SaveRuns:
                 live, lambda s: s.with_run(kind_failed(s.run(kind), code, message)), force=True
             )
             log.warning(
-                "sync failed",
+                "sync failed: %s %s",
+                kind,
+                exc.message,
                 extra={
                     "save_id": order.save_id,
                     "kind": kind,
