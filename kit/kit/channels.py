@@ -48,6 +48,11 @@ CHANNEL_OPTIONS = [
     ("grpc.initial_reconnect_backoff_ms", 100),
     ("grpc.min_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 1000),
+    # Each channel its own connections: gRPC otherwise shares them between channels to the
+    # same address, so a new channel to a port a stopped server used (a restarted service, or
+    # the next test's server on a reused port) inherited that connection's "connection
+    # refused" and its backoff, and its first calls failed at once.
+    ("grpc.use_local_subchannel_pool", 1),
 ]
 
 
